@@ -1,0 +1,102 @@
+import jwt from 'jsonwebtoken';
+import type { Redis } from 'ioredis';
+import { AppError, dependencyUnavailable } from '../errors/app-error.js';
+
+export const ROLES = ['customer', 'restaurant_owner', 'driver', 'admin'] as const;
+export type Role = (typeof ROLES)[number];
+
+/** Only ES256: pinned on verification so no token can choose its own algorithm (`none`, HS256 with the public key). */
+export const JWT_ALGORITHM = 'ES256' as const;
+/** RFC 9068 access-token type, in the JWT header; anything else (a refresh token, an ID token) is refused. */
+export const ACCESS_TOKEN_TYPE = 'at+jwt';
+
+export interface AccessTokenClaims {
+  sub: string;
+  role: Role;
+  firstName: string;
+  jti: string;
+  iat: number;
+  exp: number;
+}
+
+/** The authenticated caller, as every service sees it. */
+export interface AuthUser {
+  id: string;
+  role: Role;
+  firstName: string;
+  tokenId: string;
+  expiresAt: number;
+}
+
+/** Redis key marking an access token as revoked until it would have expired anyway. */
+export const revokedTokenKey = (jti: string): string => `auth:revoked:${jti}`;
+
+export interface TokenVerifierOptions {
+  publicKey: string;
+  issuer: string;
+  audience: string;
+  /** Where revoked token ids live; without it revocation is not checked (never in a service). */
+  redis?: Redis;
+}
+
+const unauthenticated = (message = 'A valid access token is required'): AppError =>
+  new AppError('UNAUTHENTICATED', message);
+
+/** Verifies access tokens for every service: signature, algorithm, issuer, audience, expiry, type and revocation. */
+export class TokenVerifier {
+  constructor(private readonly options: TokenVerifierOptions) {}
+
+  /** Checks everything but revocation; safe to call without I/O. */
+  verifySignature(token: string): AuthUser {
+    let decoded: jwt.Jwt;
+    try {
+      decoded = jwt.verify(token, this.options.publicKey, {
+        algorithms: [JWT_ALGORITHM],
+        issuer: this.options.issuer,
+        audience: this.options.audience,
+        complete: true,
+      });
+    } catch (err) {
+      if (err instanceof jwt.TokenExpiredError) throw new AppError('TOKEN_EXPIRED', 'The access token has expired');
+      throw unauthenticated('The access token is invalid');
+    }
+    if (decoded.header.typ !== ACCESS_TOKEN_TYPE) throw unauthenticated('This is not an access token');
+    const claims = decoded.payload as Partial<AccessTokenClaims>;
+    if (
+      typeof claims.sub !== 'string' ||
+      typeof claims.jti !== 'string' ||
+      typeof claims.exp !== 'number' ||
+      !ROLES.includes(claims.role as Role)
+    ) {
+      throw unauthenticated('The access token is missing required claims');
+    }
+    return {
+      id: claims.sub,
+      role: claims.role as Role,
+      firstName: typeof claims.firstName === 'string' ? claims.firstName : '',
+      tokenId: claims.jti,
+      expiresAt: claims.exp,
+    };
+  }
+
+  async verify(token: string): Promise<AuthUser> {
+    const user = this.verifySignature(token);
+    if (this.options.redis) {
+      let revoked: number;
+      try {
+        revoked = await this.options.redis.exists(revokedTokenKey(user.tokenId));
+      } catch (err) {
+        // Fail closed: without the denylist we cannot tell a logged-out token from a live one.
+        throw dependencyUnavailable('The session store', err);
+      }
+      if (revoked) throw unauthenticated('The access token has been revoked');
+    }
+    return user;
+  }
+}
+
+/** The bearer token of an `Authorization` header, or undefined. */
+export function bearerToken(header: string | undefined): string | undefined {
+  const match = /^Bearer\s+(\S+)$/i.exec(header ?? '');
+  return match?.[1];
+}

@@ -1,0 +1,28 @@
+import { Redis } from 'ioredis';
+import type { Logger } from '../logging/logger.js';
+
+export type { Redis } from 'ioredis';
+
+/**
+ * An ioredis client that fails commands fast while Redis is away (instead of queueing them for ever),
+ * so callers can degrade or answer 503, and that keeps reconnecting in the background.
+ */
+export function createRedis(url: string, logger: Logger, name = 'redis'): Redis {
+  const redis = new Redis(url, {
+    connectionName: name,
+    maxRetriesPerRequest: 1,
+    enableOfflineQueue: true,
+    connectTimeout: 2000,
+    retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
+  });
+  let healthy = true;
+  redis.on('error', (err) => {
+    if (healthy) logger.warn('Redis connection error', { err });
+    healthy = false;
+  });
+  redis.on('ready', () => {
+    if (!healthy) logger.info('Redis connection restored');
+    healthy = true;
+  });
+  return redis;
+}

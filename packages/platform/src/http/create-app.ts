@@ -1,0 +1,39 @@
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import type { Logger } from '../logging/logger.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { errorHandler, notFoundHandler } from './error-handler.js';
+import { type HealthCheck, healthRouter } from './health.js';
+import { requestId } from './request-id.js';
+
+export const BODY_LIMIT = '1mb';
+
+export interface HttpAppOptions {
+  logger: Logger;
+  metrics: Metrics;
+  health: HealthCheck[];
+  /** Mounts the service's own routes; runs after the common middleware and before the 404 and error handlers. */
+  routes: (app: Express) => void;
+}
+
+/**
+ * The Express app every service shares: request ids, security headers, a 1 MiB JSON body limit,
+ * request metrics, health and metrics endpoints, then the service's routes, then one 404 and one
+ * error handler producing the contract's error shape.
+ */
+export function createHttpApp({ logger, metrics, health, routes }: HttpAppOptions): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  // The gateway (and Nginx before it) sit in front of every service; trust one hop for the client address.
+  app.set('trust proxy', 'loopback, uniquelocal');
+  app.use(requestId);
+  app.use(helmet());
+  app.use(metrics.httpMiddleware);
+  app.use(express.json({ limit: BODY_LIMIT }));
+  app.get('/metrics', metrics.handler);
+  app.use(healthRouter(health));
+  routes(app);
+  app.use(notFoundHandler);
+  app.use(errorHandler(logger));
+  return app;
+}

@@ -1,0 +1,33 @@
+import { ecsFormat } from '@elastic/ecs-winston-format';
+import winston from 'winston';
+import { currentContext } from './request-context.js';
+
+export type Logger = winston.Logger;
+
+/** Puts the request id (and user) of the current request on every line logged while serving it. */
+const requestContext = winston.format((info) => {
+  const context = currentContext();
+  if (context) {
+    info['http'] = { ...(info['http'] as object | undefined), request: { id: context.requestId } };
+    if (context.userId) info['user'] = { id: context.userId };
+  }
+  return info;
+});
+
+export interface LoggerOptions {
+  service: string;
+  level?: string;
+  /** Silences output (tests keep their own console readable). */
+  silent?: boolean;
+}
+
+/** ECS-format JSON lines on stdout, ready for Filebeat → Elasticsearch → Kibana. */
+export function createLogger({ service, level = 'info', silent = false }: LoggerOptions): Logger {
+  return winston.createLogger({
+    level,
+    silent,
+    defaultMeta: { service: { name: service } },
+    format: winston.format.combine(requestContext(), ecsFormat({ convertErr: true })),
+    transports: [new winston.transports.Console()],
+  });
+}

@@ -1,0 +1,203 @@
+import type { ChannelWrapper } from 'amqp-connection-manager';
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { PoolClient } from 'pg';
+import type { Database } from '../db/database.js';
+import { AppError } from '../errors/app-error.js';
+import { envelopeSchema, type EventEnvelope, ORDERS_EXCHANGE } from '../events/envelope.js';
+import type { Logger } from '../logging/logger.js';
+import { runWithContext } from '../logging/request-context.js';
+import type { Metrics } from '../metrics/metrics.js';
+import { assertExchange, type Broker } from './broker.js';
+
+/** A message that can never succeed (malformed, or data the handler rejects): parked at once, not retried. */
+export class PoisonMessageError extends Error {
+  override name = 'PoisonMessageError';
+}
+
+export interface ConsumerOptions {
+  broker: Broker;
+  db: Database;
+  logger: Logger;
+  metrics?: Metrics;
+  /** This consumer's own durable queue. */
+  queue: string;
+  /** Routing-key patterns bound to `orders_exchange`, e.g. `order.*`. */
+  bindings: string[];
+  /**
+   * Applies one event inside the transaction that also records it in the inbox, so the effect and the
+   * "seen" mark commit together: a redelivered event finds its mark and is skipped.
+   */
+  handle: (event: EventEnvelope, client: PoolClient) => Promise<void>;
+  /** Runs after the transaction commits (side effects outside the database, e.g. socket pushes). */
+  afterCommit?: (event: EventEnvelope) => Promise<void> | void;
+  prefetch?: number;
+  /** Tries before a failing message is parked in the dead-letter queue. */
+  maxAttempts?: number;
+  /** Delay before retry n (1-based); the last value repeats. */
+  retryDelaysMs?: number[];
+}
+
+const ATTEMPTS_HEADER = 'x-attempts';
+
+/** Queue names derived from the consumer's queue: its retry (delay) queue and its dead-letter queue. */
+export const retryQueue = (queue: string): string => `${queue}.retry`;
+export const deadLetterQueue = (queue: string): string => `${queue}.dlq`;
+
+/**
+ * Declares the queue topology: `queue` dead-letters into `queue.dlq` (the parking lot); `queue.retry`
+ * holds a message for its per-message TTL, then dead-letters it back into `queue`.
+ */
+export async function declareConsumerQueues(channel: ConfirmChannel, queue: string, bindings: string[]): Promise<void> {
+  await assertExchange(channel);
+  await channel.assertQueue(deadLetterQueue(queue), { durable: true });
+  await channel.assertQueue(retryQueue(queue), {
+    durable: true,
+    arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+  });
+  await channel.assertQueue(queue, {
+    durable: true,
+    arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': deadLetterQueue(queue) },
+  });
+  for (const pattern of bindings) await channel.bindQueue(queue, ORDERS_EXCHANGE, pattern);
+}
+
+/**
+ * An idempotent event consumer. Each message is handled in a database transaction that first inserts
+ * its event id into the service's `inbox` table; a duplicate conflicts and is acknowledged untouched.
+ * Failures are retried with backoff through the retry queue and, after `maxAttempts`, parked in the
+ * dead-letter queue while the rest keeps flowing. An unavailable database is retried without limit:
+ * the message is fine, the moment is not.
+ */
+export class EventConsumer {
+  private channel: ChannelWrapper | undefined;
+  private readonly outcomes;
+  private inFlight = 0;
+
+  constructor(private readonly options: ConsumerOptions) {
+    this.outcomes = options.metrics?.counter({
+      name: 'events_consumed_total',
+      help: 'Events taken from a queue, by queue, type and outcome',
+      labelNames: ['queue', 'type', 'outcome'] as const,
+    });
+  }
+
+  async start(): Promise<void> {
+    const { broker, queue, bindings } = this.options;
+    this.channel = broker.createChannel((channel) => declareConsumerQueues(channel, queue, bindings));
+    await this.channel.consume(queue, (msg) => void this.onMessage(msg), {
+      prefetch: this.options.prefetch ?? 20,
+    });
+  }
+
+  async stop(): Promise<void> {
+    const channel = this.channel;
+    this.channel = undefined;
+    if (!channel) return;
+    await channel.cancelAll().catch(() => undefined);
+    // Let handlers already running finish and acknowledge before the channel goes away.
+    for (let waited = 0; this.inFlight > 0 && waited < 5000; waited += 20) {
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    }
+    await channel.close().catch(() => undefined);
+  }
+
+  private async onMessage(msg: ConsumeMessage): Promise<void> {
+    this.inFlight += 1;
+    try {
+      await this.process(msg);
+    } finally {
+      this.inFlight -= 1;
+    }
+  }
+
+  private async process(msg: ConsumeMessage): Promise<void> {
+    const { logger, queue } = this.options;
+    const event = this.parse(msg);
+    if (!event) {
+      this.count('unknown', 'dead_lettered');
+      logger.error(`Malformed message on ${queue} parked in ${deadLetterQueue(queue)}`, {
+        event: { id: msg.properties.messageId },
+      });
+      this.channel?.nack(msg, false, false);
+      return;
+    }
+    await runWithContext({ requestId: event.correlationId ?? event.id }, async () => {
+      try {
+        const fresh = await this.options.db.transaction(async (client) => {
+          const inserted = await client.query(
+            'INSERT INTO inbox (event_id, type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
+            [event.id, event.type],
+          );
+          if (inserted.rowCount === 0) return false;
+          await this.options.handle(event, client);
+          return true;
+        });
+        this.count(event.type, fresh ? 'processed' : 'duplicate');
+        if (fresh) await this.options.afterCommit?.(event);
+        this.channel?.ack(msg);
+      } catch (err) {
+        await this.fail(msg, event, err);
+      }
+    });
+  }
+
+  private parse(msg: ConsumeMessage): EventEnvelope | undefined {
+    try {
+      const body: unknown = JSON.parse(msg.content.toString('utf8'));
+      const { value, error } = envelopeSchema.validate(body);
+      return error ? undefined : value;
+    } catch {
+      return undefined;
+    }
+  }
+
+  private async fail(msg: ConsumeMessage, event: EventEnvelope, err: unknown): Promise<void> {
+    const { logger, queue } = this.options;
+    const channel = this.channel;
+    if (!channel) return;
+    const poison = err instanceof PoisonMessageError || (err instanceof AppError && err.status < 500);
+    const unavailable = err instanceof AppError && err.code === 'DEPENDENCY_UNAVAILABLE';
+    const previous = Number(msg.properties.headers?.[ATTEMPTS_HEADER] ?? 0);
+    const attempts = unavailable ? previous : previous + 1;
+    const maxAttempts = this.options.maxAttempts ?? 5;
+
+    if (poison || attempts >= maxAttempts) {
+      this.count(event.type, 'dead_lettered');
+      logger.error(`Event ${event.type} parked in ${deadLetterQueue(queue)} after ${attempts} attempt(s)`, {
+        err,
+        event: { id: event.id },
+      });
+      channel.nack(msg, false, false);
+      return;
+    }
+    const delays = this.options.retryDelaysMs ?? [1000, 5000, 15_000, 60_000];
+    const delay = delays[Math.min(Math.max(attempts, 1), delays.length) - 1] ?? 1000;
+    logger.warn(`Event ${event.type} failed; retrying in ${delay} ms`, { err, event: { id: event.id } });
+    try {
+      // The copy is confirmed before the original is acknowledged, so a crash in between duplicates, never loses.
+      await channel.sendToQueue(retryQueue(queue), msg.content, {
+        ...msg.properties,
+        persistent: true,
+        expiration: String(delay),
+        headers: { ...msg.properties.headers, [ATTEMPTS_HEADER]: attempts },
+      });
+      this.count(event.type, 'retried');
+      channel.ack(msg);
+    } catch (publishError) {
+      logger.warn('Could not schedule a retry; returning the message to the queue', { err: publishError });
+      channel.nack(msg, false, true);
+    }
+  }
+
+  private count(type: string, outcome: string): void {
+    this.outcomes?.inc({ queue: this.options.queue, type, outcome });
+  }
+}
+
+/** Deletes inbox marks older than the retention period (longer than any redelivery can take). */
+export async function purgeInbox(db: Database, retentionHours: number): Promise<number> {
+  const { rowCount } = await db.query(`DELETE FROM inbox WHERE received_at < now() - make_interval(hours => $1)`, [
+    retentionHours,
+  ]);
+  return rowCount ?? 0;
+}

@@ -1,0 +1,60 @@
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import client from 'prom-client';
+
+export interface Metrics {
+  registry: client.Registry;
+  /** Express middleware timing every request by method, route template and status code. */
+  httpMiddleware: RequestHandler;
+  /** `GET /metrics` in the Prometheus text format. */
+  handler: RequestHandler;
+  counter<L extends string>(config: Omit<client.CounterConfiguration<L>, 'registers'>): client.Counter<L>;
+  histogram<L extends string>(config: Omit<client.HistogramConfiguration<L>, 'registers'>): client.Histogram<L>;
+  gauge<L extends string>(config: Omit<client.GaugeConfiguration<L>, 'registers'>): client.Gauge<L>;
+}
+
+/**
+ * The route template a request matched (`/api/orders/:id`), never the raw path, so one series exists
+ * per endpoint rather than per id. Requests that matched no route share the label `unmatched`.
+ */
+export function routeTemplate(req: Request): string {
+  const routePath: unknown = req.route?.path;
+  if (typeof routePath !== 'string') return 'unmatched';
+  return `${req.baseUrl}${routePath}` || '/';
+}
+
+/** One registry per service (not the global one), so tests can build several apps in one process. */
+export function createMetrics(service: string): Metrics {
+  const registry = new client.Registry();
+  registry.setDefaultLabels({ service });
+  client.collectDefaultMetrics({ register: registry });
+
+  const duration = new client.Histogram({
+    name: 'http_request_duration_seconds',
+    help: 'HTTP request duration in seconds, by method, route template and status code',
+    labelNames: ['method', 'route', 'status_code'] as const,
+    buckets: [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5],
+    registers: [registry],
+  });
+
+  const httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
+    const end = duration.startTimer();
+    res.once('finish', () => {
+      end({ method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) });
+    });
+    next();
+  };
+
+  const handler = async (_req: Request, res: Response): Promise<void> => {
+    res.set('Content-Type', registry.contentType);
+    res.send(await registry.metrics());
+  };
+
+  return {
+    registry,
+    httpMiddleware,
+    handler,
+    counter: (config) => new client.Counter({ ...config, registers: [registry] }),
+    histogram: (config) => new client.Histogram({ ...config, registers: [registry] }),
+    gauge: (config) => new client.Gauge({ ...config, registers: [registry] }),
+  };
+}

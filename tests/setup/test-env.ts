@@ -1,0 +1,21 @@
+/**
+ * Where the test suite's own infrastructure lives: a separate database, Redis logical database and
+ * RabbitMQ virtual host, so tests never touch development data or the running development stack.
+ */
+export const TEST_DATABASE = process.env['TEST_DATABASE_NAME'] ?? 'foodflow_test';
+export const TEST_VHOST = process.env['TEST_AMQP_VHOST'] ?? 'foodflow_test';
+export const ADMIN_DATABASE_URL = process.env['ADMIN_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
+
+const pgHost = new URL(ADMIN_DATABASE_URL).host;
+
+/** The environment a service under test reads, as `loadServiceConfig` expects it. */
+export function testEnv(role: string, extra: Record<string, string> = {}): Record<string, string> {
+  return {
+    NODE_ENV: 'test',
+    LOG_LEVEL: 'error',
+    DATABASE_URL: `postgres://${role}:${role}@${pgHost}/${TEST_DATABASE}`,
+    REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/1',
+    AMQP_URL: `${process.env['TEST_AMQP_BASE_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672'}/${encodeURIComponent(TEST_VHOST)}`,
+    ...extra,
+  };
+}
