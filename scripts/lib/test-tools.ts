@@ -2,4 +2,11 @@
  * Commands some tests run for real, with the Debian package that provides each. `npm test` installs
  * the missing ones before testing.
  */
-export const TEST_TOOLS: { command: string; pkg: string }[] = [];
+export const TEST_TOOLS: { command: string; pkg: string }[] = [
+  // The edge tests run the real Nginx with nginx/ in front of the local stack.
+  { command: 'nginx', pkg: 'nginx' },
+  // Prometheus' own checker validates monitoring/ (configuration, alert rules and their unit tests).
+  { command: 'promtool', pkg: 'prometheus' },
+  // Validates docker-compose.yml (there is no Docker engine here to run it).
+  { command: 'docker-compose', pkg: 'docker-compose' },
+];
