@@ -24,6 +24,11 @@ export interface ConsumerOptions {
   /** Routing-key patterns bound to `orders_exchange`, e.g. `order.*`. */
   bindings: string[];
   /**
+   * Names this consumer's marks in the inbox, for a service whose several consumers receive the same
+   * events (its `inbox` then has a `consumer` column in its primary key). Without it, marks are per event.
+   */
+  inboxConsumer?: string;
+  /**
    * Applies one event inside the transaction that also records it in the inbox, so the effect and the
    * "seen" mark commit together: a redelivered event finds its mark and is skipped.
    */
@@ -87,6 +92,8 @@ export class EventConsumer {
     await this.channel.consume(queue, (msg) => void this.onMessage(msg), {
       prefetch: this.options.prefetch ?? 20,
     });
+    // Resolves once the queues are declared and bound, so no event published after start() is missed.
+    await this.channel.waitForConnect();
   }
 
   async stop(): Promise<void> {
@@ -124,10 +131,7 @@ export class EventConsumer {
     await runWithContext({ requestId: event.correlationId ?? event.id }, async () => {
       try {
         const fresh = await this.options.db.transaction(async (client) => {
-          const inserted = await client.query(
-            'INSERT INTO inbox (event_id, type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING',
-            [event.id, event.type],
-          );
+          const inserted = await this.markSeen(client, event);
           if (inserted.rowCount === 0) return false;
           await this.options.handle(event, client);
           return true;
@@ -139,6 +143,21 @@ export class EventConsumer {
         await this.fail(msg, event, err);
       }
     });
+  }
+
+  /** Records the event in the inbox; no row inserted means this consumer has seen it before. */
+  private markSeen(client: PoolClient, event: EventEnvelope) {
+    const consumer = this.options.inboxConsumer;
+    if (consumer === undefined) {
+      return client.query('INSERT INTO inbox (event_id, type) VALUES ($1, $2) ON CONFLICT (event_id) DO NOTHING', [
+        event.id,
+        event.type,
+      ]);
+    }
+    return client.query(
+      'INSERT INTO inbox (consumer, event_id, type) VALUES ($1, $2, $3) ON CONFLICT (consumer, event_id) DO NOTHING',
+      [consumer, event.id, event.type],
+    );
   }
 
   private parse(msg: ConsumeMessage): EventEnvelope | undefined {
