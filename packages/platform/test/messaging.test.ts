@@ -1,0 +1,342 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import amqplib from 'amqplib';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  appendToOutbox,
+  Broker,
+  createEvent,
+  createLogger,
+  Database,
+  deadLetterQueue,
+  type EventEnvelope,
+  EventConsumer,
+  ORDERS_EXCHANGE,
+  OutboxRelay,
+  PoisonMessageError,
+} from '@foodflow/platform';
+import { eventually } from '@foodflow/platform/testing';
+import { ADMIN_DATABASE_URL, TEST_DATABASE, testEnv } from '../../../tests/setup/test-env.js';
+
+/**
+ * The outbox relay and the idempotent consumer against the real PostgreSQL and RabbitMQ. The tables
+ * live in a schema of their own, created from the same DDL the services migrate with.
+ */
+// A schema per run: concurrent runs of this file must not drop each other's tables.
+const SCHEMA = `platform_test_${randomUUID().slice(0, 8)}`;
+const logger = createLogger({ service: 'platform-test', silent: true });
+const { AMQP_URL } = testEnv('orders_service');
+
+const adminUrl = (): string => {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${TEST_DATABASE}`;
+  return url.toString();
+};
+
+let db: Database;
+let broker: Broker;
+let amqp: amqplib.ChannelModel;
+let channel: amqplib.Channel;
+
+/** The up part of the orders schema's platform migration: inbox, outbox and the trigger function. */
+function platformDdl(): string {
+  const sql = readFileSync(
+    new URL('../../../db/migrations/orders/1732500000000_platform.sql', import.meta.url),
+    'utf8',
+  );
+  return sql.split('-- Down Migration')[0] ?? '';
+}
+
+/** A queue of the test's own bound to the exchange, collecting what arrives. */
+async function collector(pattern: string): Promise<{ messages: amqplib.ConsumeMessage[]; queue: string }> {
+  const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
+  await channel.bindQueue(queue, ORDERS_EXCHANGE, pattern);
+  const messages: amqplib.ConsumeMessage[] = [];
+  await channel.consume(queue, (msg) => msg && messages.push(msg), { noAck: true });
+  return { messages, queue };
+}
+
+beforeAll(async () => {
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`CREATE SCHEMA ${SCHEMA}`);
+  await admin.query(`SET search_path = ${SCHEMA}`);
+  await admin.query(platformDdl());
+  await admin.end();
+  const url = new URL(adminUrl());
+  url.searchParams.set('options', `-c search_path=${SCHEMA}`);
+  db = new Database({ url: url.toString(), logger, applicationName: 'platform-test' });
+  broker = new Broker({ url: AMQP_URL, logger, name: 'platform-test' });
+  await broker.waitForConnection();
+  amqp = await amqplib.connect(AMQP_URL);
+  channel = await amqp.createChannel();
+  await channel.assertExchange(ORDERS_EXCHANGE, 'topic', { durable: true });
+});
+
+afterAll(async () => {
+  await amqp?.close();
+  await broker?.close();
+  await db?.close();
+  const admin = new pg.Client({ connectionString: adminUrl() });
+  await admin.connect();
+  await admin.query(`DROP SCHEMA IF EXISTS ${SCHEMA} CASCADE`);
+  await admin.end();
+});
+
+describe('transactional outbox', () => {
+  it('when events are committed with a change, then the relay publishes each as a persistent message', async () => {
+    const { messages } = await collector('platformtest.committed');
+    const relay = new OutboxRelay({ db, broker, logger, channel: 'platform_test_outbox' });
+    await relay.start();
+    try {
+      const events = [1, 2, 3].map((n) => createEvent('platformtest.committed', { n }, 'corr-1'));
+      await db.transaction((client) => appendToOutbox(client, 'platform_test_outbox', ...events));
+      await eventually(async () => (messages.length === 3 ? true : undefined));
+      expect(messages.map((m) => JSON.parse(m.content.toString()).data.n)).toEqual([1, 2, 3]);
+      const first = messages[0]!;
+      expect(first.properties).toMatchObject({
+        messageId: events[0]!.id,
+        type: 'platformtest.committed',
+        contentType: 'application/json',
+        deliveryMode: 2,
+        correlationId: 'corr-1',
+      });
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM outbox WHERE published_at IS NULL');
+      expect(rows[0]?.n).toBe(0);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('when the transaction rolls back, then its events are never published', async () => {
+    const { messages } = await collector('platformtest.rolledback');
+    const relay = new OutboxRelay({ db, broker, logger, channel: 'platform_test_outbox' });
+    await relay.start();
+    try {
+      await expect(
+        db.transaction(async (client) => {
+          await appendToOutbox(client, 'platform_test_outbox', createEvent('platformtest.rolledback', {}));
+          throw new Error('the change failed');
+        }),
+      ).rejects.toThrow('the change failed');
+      const marker = createEvent('platformtest.rolledback', { marker: true });
+      await db.transaction((client) => appendToOutbox(client, 'platform_test_outbox', marker));
+      await eventually(async () => (messages.length > 0 ? true : undefined));
+      expect(messages.map((m) => m.properties.messageId)).toEqual([marker.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('when two relays run at once, then each event is published exactly once', async () => {
+    const { messages } = await collector('platformtest.concurrent');
+    const relays = [1, 2].map(
+      () => new OutboxRelay({ db, broker, logger, channel: 'platform_test_outbox', batchSize: 10 }),
+    );
+    await Promise.all(relays.map((r) => r.start()));
+    try {
+      const events = Array.from({ length: 200 }, (_, n) => createEvent('platformtest.concurrent', { n }));
+      await Promise.all(
+        Array.from({ length: 20 }, (_, i) =>
+          db.transaction((client) =>
+            appendToOutbox(client, 'platform_test_outbox', ...events.slice(i * 10, i * 10 + 10)),
+          ),
+        ),
+      );
+      await eventually(async () => (messages.length >= 200 ? true : undefined), 15_000);
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      const ids = messages.map((m) => m.properties.messageId as string);
+      expect(ids).toHaveLength(200);
+      expect(new Set(ids).size).toBe(200);
+    } finally {
+      await Promise.all(relays.map((r) => r.stop()));
+    }
+  });
+});
+
+describe('idempotent consumer', () => {
+  const queueName = (): string => `platform-test.${randomUUID()}`;
+  /** An event type of this test's own (types are `word.word`, letters and underscores). */
+  const uniqueType = (name: string): string =>
+    `platformtest.${name}_${randomUUID()
+      .replace(/[^a-f]/g, '')
+      .slice(0, 8)}`;
+
+  async function publishRaw(routingKey: string, body: unknown, messageId = randomUUID()): Promise<void> {
+    const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
+    channel.publish(ORDERS_EXCHANGE, routingKey, content, { persistent: true, messageId });
+  }
+
+  async function deadLettered(queue: string): Promise<number> {
+    return (await channel.checkQueue(deadLetterQueue(queue))).messageCount;
+  }
+
+  async function cleanUp(queue: string): Promise<void> {
+    for (const q of [queue, `${queue}.retry`, deadLetterQueue(queue)]) await channel.deleteQueue(q);
+  }
+
+  it('when the same event arrives twice, then its effect happens once', async () => {
+    const queue = queueName();
+    const key = uniqueType('dup');
+    const handled: string[] = [];
+    const consumer = new EventConsumer({
+      broker,
+      db,
+      logger,
+      queue,
+      bindings: [key],
+      handle: async (event) => {
+        handled.push(event.id);
+      },
+    });
+    await consumer.start();
+    try {
+      const event = createEvent(key, { orderId: randomUUID() });
+      await publishRaw(key, event, event.id);
+      await publishRaw(key, event, event.id);
+      const other = createEvent(key, { orderId: randomUUID() });
+      await publishRaw(key, other, other.id);
+      await eventually(async () => (handled.length === 2 ? true : undefined));
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      expect(handled.sort()).toEqual([event.id, other.id].sort());
+      const { rows } = await db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = $1', [event.id]);
+      expect(rows[0]?.n).toBe(1);
+    } finally {
+      await consumer.stop();
+      await cleanUp(queue);
+    }
+  });
+
+  it('when a message is malformed, then it is parked in the dead-letter queue and the rest keeps flowing', async () => {
+    const queue = queueName();
+    const key = uniqueType('bad');
+    const handled: EventEnvelope[] = [];
+    const consumer = new EventConsumer({
+      broker,
+      db,
+      logger,
+      queue,
+      bindings: [key],
+      handle: async (e) => void handled.push(e),
+    });
+    await consumer.start();
+    try {
+      await publishRaw(key, '{not json');
+      await publishRaw(key, { id: 'not-a-uuid', type: key, data: {} });
+      const good = createEvent(key, { fine: true });
+      await publishRaw(key, good, good.id);
+      await eventually(async () => ((await deadLettered(queue)) === 2 && handled.length === 1 ? true : undefined));
+      expect(handled[0]?.id).toBe(good.id);
+    } finally {
+      await consumer.stop();
+      await cleanUp(queue);
+    }
+  });
+
+  it('when the handler fails for a while, then the event is retried and applied once, its first effect rolled back', async () => {
+    const queue = queueName();
+    const key = uniqueType('flaky');
+    let attempts = 0;
+    const consumer = new EventConsumer({
+      broker,
+      db,
+      logger,
+      queue,
+      bindings: [key],
+      retryDelaysMs: [50, 100],
+      maxAttempts: 5,
+      handle: async (event, client) => {
+        attempts += 1;
+        await client.query('INSERT INTO outbox (id, type, payload) VALUES ($1, $2, $3)', [
+          randomUUID(),
+          'effect',
+          event,
+        ]);
+        if (attempts < 3) throw new Error('temporarily broken');
+      },
+    });
+    await consumer.start();
+    try {
+      const event = createEvent(key, { n: 1 });
+      await publishRaw(key, event, event.id);
+      await eventually(async () => {
+        const { rows } = await db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = $1', [event.id]);
+        return rows[0]?.n === 1 ? true : undefined;
+      });
+      expect(attempts).toBe(3);
+      const effects = await db.query(
+        `SELECT count(*)::int AS n FROM outbox WHERE type = 'effect' AND payload->>'id' = $1`,
+        [event.id],
+      );
+      expect(effects.rows[0]?.n).toBe(1);
+      expect(await deadLettered(queue)).toBe(0);
+    } finally {
+      await consumer.stop();
+      await cleanUp(queue);
+    }
+  });
+
+  it('when the handler always fails, then the event is parked after the last attempt while others still flow', async () => {
+    const queue = queueName();
+    const key = uniqueType('poison');
+    let poisonAttempts = 0;
+    const handled: string[] = [];
+    const consumer = new EventConsumer({
+      broker,
+      db,
+      logger,
+      queue,
+      bindings: [key],
+      retryDelaysMs: [30],
+      maxAttempts: 3,
+      handle: async (event) => {
+        if ((event.data as { poison?: boolean }).poison) {
+          poisonAttempts += 1;
+          throw new Error('always broken');
+        }
+        handled.push(event.id);
+      },
+    });
+    await consumer.start();
+    try {
+      const poison = createEvent(key, { poison: true });
+      await publishRaw(key, poison, poison.id);
+      const fine = Array.from({ length: 5 }, () => createEvent(key, { poison: false }));
+      for (const e of fine) await publishRaw(key, e, e.id);
+      await eventually(async () => ((await deadLettered(queue)) === 1 ? true : undefined));
+      expect(poisonAttempts).toBe(3);
+      expect(handled.sort()).toEqual(fine.map((e) => e.id).sort());
+    } finally {
+      await consumer.stop();
+      await cleanUp(queue);
+    }
+  });
+
+  it('when the handler declares the message poison, then it is parked at once without retries', async () => {
+    const queue = queueName();
+    const key = uniqueType('reject');
+    let attempts = 0;
+    const consumer = new EventConsumer({
+      broker,
+      db,
+      logger,
+      queue,
+      bindings: [key],
+      handle: async () => {
+        attempts += 1;
+        throw new PoisonMessageError('data can never be applied');
+      },
+    });
+    await consumer.start();
+    try {
+      const event = createEvent(key, {});
+      await publishRaw(key, event, event.id);
+      await eventually(async () => ((await deadLettered(queue)) === 1 ? true : undefined));
+      expect(attempts).toBe(1);
+    } finally {
+      await consumer.stop();
+      await cleanUp(queue);
+    }
+  });
+});
