@@ -70,8 +70,11 @@ export async function listen(
     new Promise((resolve) => {
       const force = setTimeout(() => server.closeAllConnections(), graceMs);
       force.unref();
+      // Keep-alive connections become idle as their last response ends; close each as soon as it does.
+      const sweep = setInterval(() => server.closeIdleConnections(), 50);
       server.close(() => {
         clearTimeout(force);
+        clearInterval(sweep);
         resolve();
       });
       server.closeIdleConnections();

@@ -1,0 +1,68 @@
+import Joi from 'joi';
+import { describe, expect, it } from 'vitest';
+import { ConfigError, loadServiceConfig } from '@foodflow/platform';
+import { generateTestKeys } from '@foodflow/platform/testing';
+
+const keys = generateTestKeys();
+const spec = {
+  service: 'example',
+  port: 3999,
+  databaseRole: 'example_service',
+  extra: {
+    keys: { WIDGET_LIMIT: Joi.number().integer().min(1).default(5) },
+    map: (env: Record<string, unknown>) => ({ widgetLimit: env['WIDGET_LIMIT'] as number }),
+  },
+};
+
+describe('service configuration', () => {
+  it('when nothing is set in development, then working local defaults are used', () => {
+    const config = loadServiceConfig(spec, { JWT_PUBLIC_KEY: keys.publicKey });
+    expect(config).toMatchObject({
+      nodeEnv: 'development',
+      http: { port: 3999 },
+      database: { url: 'postgres://example_service:example_service@127.0.0.1:5432/foodflow', poolMax: 10 },
+      redisUrl: 'redis://127.0.0.1:6379/0',
+      auth: { publicKey: keys.publicKey, issuer: 'foodflow-user-service', audience: 'foodflow' },
+      extra: { widgetLimit: 5 },
+    });
+  });
+
+  it('when values are given as strings, then they are converted to their types', () => {
+    const config = loadServiceConfig(spec, { JWT_PUBLIC_KEY: keys.publicKey, PORT: '4100', WIDGET_LIMIT: '9' });
+    expect(config.http.port).toBe(4100);
+    expect(config.extra.widgetLimit).toBe(9);
+  });
+
+  it('when several variables are wrong, then every problem is reported at once', () => {
+    let error: unknown;
+    try {
+      loadServiceConfig(spec, {
+        JWT_PUBLIC_KEY: keys.publicKey,
+        PORT: 'eighty',
+        REDIS_URL: 'http://not-redis',
+        WIDGET_LIMIT: '0',
+        LOG_LEVEL: 'chatty',
+      });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems.join('\n');
+    for (const name of ['PORT', 'REDIS_URL', 'WIDGET_LIMIT', 'LOG_LEVEL']) expect(problems).toContain(name);
+  });
+
+  it('when running in production, then secrets and addresses have no development defaults', () => {
+    expect(() => loadServiceConfig(spec, { NODE_ENV: 'production', JWT_PUBLIC_KEY: keys.publicKey })).toThrow(
+      /DATABASE_URL[\s\S]*REDIS_URL[\s\S]*AMQP_URL[\s\S]*INTERNAL_API_SECRET/,
+    );
+  });
+
+  it('when the public key file cannot be read, then the error says how to get one', () => {
+    expect(() => loadServiceConfig(spec, { JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' })).toThrow(/npm start/);
+  });
+
+  it('when a key is passed inline with escaped newlines, then it is restored', () => {
+    const config = loadServiceConfig(spec, { JWT_PUBLIC_KEY: keys.publicKey.replace(/\n/g, '\\n') });
+    expect(config.auth.publicKey).toBe(keys.publicKey);
+  });
+});
