@@ -1,0 +1,33 @@
+import { createServer } from 'node:http';
+import { Broker, createLogger, createMetrics, createRedis, Database, Lifecycle, listen } from '@foodflow/platform';
+import { createApp } from './app.js';
+import { loadConfig } from './config.js';
+
+const config = loadConfig();
+const logger = createLogger({ service: config.service, level: config.logLevel });
+const metrics = createMetrics(config.service);
+const lifecycle = new Lifecycle(logger);
+lifecycle.handleSignals(config.shutdownTimeoutMs);
+
+const db = new Database({
+  url: config.database.url,
+  readUrl: config.database.readUrl,
+  max: config.database.poolMax,
+  logger,
+  metrics,
+  applicationName: config.service,
+});
+lifecycle.onShutdown('database', () => db.close());
+const redis = createRedis(config.redisUrl, logger, config.service);
+lifecycle.onShutdown('redis', () => redis.quit());
+const broker = new Broker({ url: config.amqpUrl, logger, name: config.service });
+lifecycle.onShutdown('rabbitmq', () => broker.close());
+
+const { app, start, stop } = createApp({ config, logger, metrics, db, redis, broker });
+await start();
+lifecycle.onShutdown('order.created consumer', stop);
+
+const server = createServer(app);
+const { port, close } = await listen(server, config.http.port, config.http.host);
+lifecycle.onShutdown('http server', () => close(config.shutdownTimeoutMs));
+logger.info(`Restaurant service listening on port ${port}`);

@@ -1,0 +1,44 @@
+import { Router } from 'express';
+import { authUser, requireAuth, requireRole, type TokenVerifier, validate } from '@foodflow/platform';
+import { sendSerialized } from '../http/send-serialized.js';
+import type { MenuService } from '../menus/menu.service.js';
+import type { RestaurantService } from './restaurant.service.js';
+import {
+  createRestaurantSchema,
+  type ListQuery,
+  listQuerySchema,
+  restaurantIdParams,
+  updateRestaurantSchema,
+} from './restaurant.schemas.js';
+
+export function restaurantRoutes(deps: {
+  restaurants: RestaurantService;
+  menus: MenuService;
+  verifier: TokenVerifier;
+}): Router {
+  const { restaurants, menus, verifier } = deps;
+  const managers = [requireAuth(verifier), requireRole('restaurant_owner', 'admin')];
+  const router = Router();
+
+  router.get('/api/restaurants', validate({ query: listQuerySchema }), async (req, res) => {
+    sendSerialized(res, await restaurants.list(req.query as unknown as ListQuery));
+  });
+  router.get('/api/restaurants/:id', validate({ params: restaurantIdParams }), async (req, res) => {
+    sendSerialized(res, await restaurants.detail(req.params['id'] as string));
+  });
+  router.get('/api/restaurants/:id/menu', validate({ params: restaurantIdParams }), async (req, res) => {
+    sendSerialized(res, await menus.menu(req.params['id'] as string));
+  });
+  router.post('/api/restaurants', ...managers, validate({ body: createRestaurantSchema }), async (req, res) => {
+    res.status(201).json(await restaurants.create(authUser(res), req.body));
+  });
+  router.put(
+    '/api/restaurants/:id',
+    ...managers,
+    validate({ params: restaurantIdParams, body: updateRestaurantSchema }),
+    async (req, res) => {
+      res.json(await restaurants.update(authUser(res), req.params['id'] as string, req.body));
+    },
+  );
+  return router;
+}

@@ -1,0 +1,59 @@
+import { type AuthUser, forbidden, notFound } from '@foodflow/platform';
+import { type Clock, PublicCache } from '../cache/public-cache.js';
+import { type Restaurant, toRestaurant } from './restaurant.mapper.js';
+import type { RestaurantRepository } from './restaurant.repository.js';
+import {
+  DEFAULT_RADIUS_KM,
+  type ListQuery,
+  type RestaurantChanges,
+  type RestaurantInput,
+} from './restaurant.schemas.js';
+
+/** Who may change a restaurant and its menu: its owner, or an admin. */
+export function assertManages(user: AuthUser, ownerId: string): void {
+  if (user.role !== 'admin' && user.id !== ownerId) throw forbidden('Only the owner of this restaurant may change it');
+}
+
+export class RestaurantService {
+  constructor(
+    private readonly restaurants: RestaurantRepository,
+    private readonly cache: PublicCache,
+    private readonly defaultTimeZone: string,
+    private readonly clock: Clock,
+  ) {}
+
+  /** A page of the search, serialized (public and cached). */
+  list(query: ListQuery): Promise<string> {
+    const search = { ...query, radiusKm: query.radiusKm ?? DEFAULT_RADIUS_KM };
+    return this.cache.read({ kind: 'list' }, PublicCache.nameOf(search), async () => {
+      const now = this.clock();
+      const { rows, total } = await this.restaurants.search(search, now);
+      return { data: rows.map((row) => toRestaurant(row, now)), page: query.page, pageSize: query.pageSize, total };
+    });
+  }
+
+  /** One restaurant, serialized (public and cached). */
+  detail(id: string): Promise<string> {
+    return this.cache.read({ kind: 'restaurant', id }, 'detail', async () => {
+      const row = await this.restaurants.findById(id);
+      if (!row) throw notFound('Restaurant');
+      return toRestaurant(row, this.clock());
+    });
+  }
+
+  async create(user: AuthUser, input: RestaurantInput): Promise<Restaurant> {
+    const row = await this.restaurants.insert(user.id, { ...input, timeZone: input.timeZone ?? this.defaultTimeZone });
+    await this.cache.invalidate({ kind: 'list' });
+    return toRestaurant(row, this.clock());
+  }
+
+  async update(user: AuthUser, id: string, changes: RestaurantChanges): Promise<Restaurant> {
+    const ownerId = await this.restaurants.ownerOf(id);
+    if (!ownerId) throw notFound('Restaurant');
+    assertManages(user, ownerId);
+    const row = await this.restaurants.update(id, changes);
+    if (!row) throw notFound('Restaurant');
+    await this.cache.invalidate({ kind: 'list' }, { kind: 'restaurant', id });
+    return toRestaurant(row, this.clock());
+  }
+}
