@@ -1,0 +1,50 @@
+import type { Role } from '@foodflow/platform';
+import Joi from 'joi';
+import { firstName, lastName, phone } from '../users/user.schemas.js';
+
+/** Roles anyone may sign up for; admins are created only by an operator (`npm run admin:create`). */
+export const SELF_SERVICE_ROLES = ['customer', 'restaurant_owner', 'driver'] as const satisfies readonly Role[];
+
+export interface RegisterInput {
+  email: string;
+  password: string;
+  firstName: string;
+  lastName: string;
+  phone: string | null;
+  role: (typeof SELF_SERVICE_ROLES)[number];
+}
+
+export interface LoginInput {
+  email: string;
+  password: string;
+}
+
+// Local domains (e.g. the demo's foodflow.local) are real addresses here, so no TLD list check.
+const email = Joi.string()
+  .trim()
+  .lowercase()
+  .max(254)
+  .email({ tlds: { allow: false } });
+// bcrypt reads at most 72 bytes, hence the upper bound.
+const password = Joi.string().min(8).max(72);
+const refreshToken = Joi.string().max(4096);
+
+export const registerBody = Joi.object<RegisterInput>({
+  email: email.required(),
+  password: password.required(),
+  firstName: firstName.required(),
+  lastName: lastName.required(),
+  phone: phone.allow(null).default(null),
+  role: Joi.string()
+    .valid(...SELF_SERVICE_ROLES)
+    .default('customer'),
+});
+
+export const loginBody = Joi.object<LoginInput>({
+  email: email.required(),
+  password: Joi.string().max(72).required(),
+});
+
+export const refreshBody = Joi.object<{ refreshToken: string }>({ refreshToken: refreshToken.required() });
+
+export const logoutBody = Joi.object<{ refreshToken?: string }>({ refreshToken });

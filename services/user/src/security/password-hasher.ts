@@ -1,0 +1,56 @@
+import { randomBytes } from 'node:crypto';
+import { Piscina } from 'piscina';
+import type { PasswordTask } from './password.worker.js';
+
+/**
+ * Under vitest or tsx this module is TypeScript source, so the worker is too and needs tsx's loader;
+ * in the compiled build the worker is plain JavaScript beside this file.
+ */
+const runningFromSource = import.meta.url.endsWith('.ts');
+const workerFile = new URL(runningFromSource ? './password.worker.ts' : './password.worker.js', import.meta.url);
+
+export interface PasswordHasherOptions {
+  cost: number;
+  threads: number;
+}
+
+/** bcrypt hashing and comparison on a worker-thread pool, so a storm of logins never blocks other requests. */
+export class PasswordHasher {
+  private readonly pool: Piscina<PasswordTask, string | boolean>;
+  private dummyHash: Promise<string> | undefined;
+
+  constructor(private readonly options: PasswordHasherOptions) {
+    this.pool = new Piscina({
+      filename: workerFile.href,
+      maxThreads: options.threads,
+      minThreads: 1,
+      idleTimeout: 60_000,
+      ...(runningFromSource ? { execArgv: ['--import', 'tsx'] } : {}),
+    });
+  }
+
+  async hash(password: string): Promise<string> {
+    return (await this.pool.run({ op: 'hash', password, cost: this.options.cost })) as string;
+  }
+
+  async verify(password: string, hash: string): Promise<boolean> {
+    return (await this.pool.run({ op: 'verify', password, hash })) as boolean;
+  }
+
+  /**
+   * Spends the same time as a real comparison and always fails: used when no account has the given
+   * email, so response times do not reveal which emails are registered.
+   */
+  async verifyAgainstNothing(password: string): Promise<false> {
+    this.dummyHash ??= this.hash(randomBytes(16).toString('base64url')).catch((err: unknown) => {
+      this.dummyHash = undefined;
+      throw err;
+    });
+    await this.verify(password, await this.dummyHash);
+    return false;
+  }
+
+  async destroy(): Promise<void> {
+    await this.pool.destroy();
+  }
+}
