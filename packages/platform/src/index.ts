@@ -10,6 +10,7 @@ export * from './events/envelope.js';
 export * from './http/create-app.js';
 export * from './http/error-handler.js';
 export * from './http/health.js';
+export * from './http/openapi.js';
 export * from './http/request-id.js';
 export * from './http/validate.js';
 export * from './internal/internal-auth.js';

@@ -179,3 +179,12 @@ describe('access token verification without the session store', () => {
     }
   });
 });
+
+describe('the OpenAPI document of guarded routes', () => {
+  it('then authentication and roles are documented from the guards themselves', async () => {
+    const res = await http('GET', `${app.baseUrl}/openapi.json`);
+    expect(res.body.paths['/api/me'].get.security).toEqual([{ bearer: [] }]);
+    expect(res.body.paths['/api/admin-only'].get.description).toBe('Roles: admin');
+    expect(res.body.paths['/api/admin-only'].get.responses['403']).toBeDefined();
+  });
+});

@@ -154,3 +154,24 @@ describe('the shared HTTP app', () => {
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
   });
 });
+
+describe('the OpenAPI document', () => {
+  it('then it is derived from the routes and their validation schemas', async () => {
+    const res = await http('GET', `${app.baseUrl}/openapi.json`);
+    expect(res.status).toBe(200);
+    expect(res.body.openapi).toBe('3.0.3');
+    const create = res.body.paths['/api/items'].post;
+    expect(create.requestBody.content['application/json'].schema).toMatchObject({
+      type: 'object',
+      required: ['name'],
+      properties: { name: { type: 'string' }, quantity: { type: 'integer', minimum: 1, maximum: 50 } },
+    });
+    expect(create.responses['201']).toBeDefined();
+    expect(res.body.paths['/api/items/{id}'].get.parameters).toEqual([
+      expect.objectContaining({ name: 'id', in: 'path', required: true }),
+    ]);
+    expect(res.body.paths['/api/search'].get.parameters).toEqual([
+      expect.objectContaining({ name: 'page', in: 'query', required: false }),
+    ]);
+  });
+});

@@ -4,6 +4,7 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { type HealthCheck, healthRouter } from './health.js';
+import { openApiDocument } from './openapi.js';
 import { requestId } from './request-id.js';
 
 export const BODY_LIMIT = '1mb';
@@ -14,6 +15,8 @@ export interface HttpAppOptions {
   health: HealthCheck[];
   /** Mounts the service's own routes; runs after the common middleware and before the 404 and error handlers. */
   routes: (app: Express) => void;
+  /** Title of the service's OpenAPI document, served at `/openapi.json`. */
+  title?: string;
 }
 
 /**
@@ -21,7 +24,7 @@ export interface HttpAppOptions {
  * request metrics, health and metrics endpoints, then the service's routes, then one 404 and one
  * error handler producing the contract's error shape.
  */
-export function createHttpApp({ logger, metrics, health, routes }: HttpAppOptions): Express {
+export function createHttpApp({ logger, metrics, health, routes, title }: HttpAppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   // The gateway (and Nginx before it) sit in front of every service; trust one hop for the client address.
@@ -32,6 +35,11 @@ export function createHttpApp({ logger, metrics, health, routes }: HttpAppOption
   app.use(express.json({ limit: BODY_LIMIT }));
   app.get('/metrics', metrics.handler);
   app.use(healthRouter(health));
+  let document: Record<string, unknown> | undefined;
+  app.get('/openapi.json', (_req, res) => {
+    document ??= openApiDocument(app, { title: title ?? 'Food Flow API', version: '1.0.0' });
+    res.json(document);
+  });
   routes(app);
   app.use(notFoundHandler);
   app.use(errorHandler(logger));

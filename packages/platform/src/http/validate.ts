@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type Joi from 'joi';
 import { AppError } from '../errors/app-error.js';
+import { describeHandler } from './openapi.js';
 
 export interface RequestSchemas {
   body?: Joi.Schema;
@@ -37,13 +38,16 @@ export function validateValue<T>(schema: Joi.Schema<T>, value: unknown): T {
  * (no mass assignment). Validated values replace the raw ones, so handlers only see clean input.
  */
 export function validate(schemas: RequestSchemas) {
-  return (req: Request, _res: Response, next: NextFunction): void => {
-    if (schemas.params) req.params = validateValue(schemas.params, req.params);
-    if (schemas.query) {
-      // Express 5 exposes `req.query` as a getter; shadow it with the validated value.
-      Object.defineProperty(req, 'query', { value: validateValue(schemas.query, req.query), writable: true });
-    }
-    if (schemas.body) req.body = validateValue(schemas.body, req.body ?? {});
-    next();
-  };
+  return describeHandler(
+    (req: Request, _res: Response, next: NextFunction): void => {
+      if (schemas.params) req.params = validateValue(schemas.params, req.params);
+      if (schemas.query) {
+        // Express 5 exposes `req.query` as a getter; shadow it with the validated value.
+        Object.defineProperty(req, 'query', { value: validateValue(schemas.query, req.query), writable: true });
+      }
+      if (schemas.body) req.body = validateValue(schemas.body, req.body ?? {});
+      next();
+    },
+    { schemas },
+  );
 }
