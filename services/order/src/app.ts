@@ -1,0 +1,130 @@
+import type { Express } from 'express';
+import {
+  type Broker,
+  createHttpApp,
+  type Database,
+  every,
+  type Logger,
+  type Metrics,
+  OutboxRelay,
+  type Redis,
+  requireAuth,
+  TokenVerifier,
+} from '@foodflow/platform';
+import { CartRepository } from './cart/cart.repository.js';
+import { cartRoutes } from './cart/cart.routes.js';
+import { CartService } from './cart/cart.service.js';
+import type { OrderServiceConfig } from './config.js';
+import { createDeliveryEventsConsumer } from './delivery-events/delivery-events.consumer.js';
+import { IdempotencyGuard } from './idempotency/idempotency.js';
+import { cleanUp } from './maintenance/cleanup.js';
+import { CheckoutService } from './orders/checkout.service.js';
+import { ORDERS_OUTBOX_CHANNEL } from './orders/order-events.js';
+import { createOrderMetrics } from './orders/order-metrics.js';
+import { toOrderResponse } from './orders/order.mapper.js';
+import type { Order } from './orders/order.repository.js';
+import { orderRoutes } from './orders/order.routes.js';
+import { OrderService } from './orders/order.service.js';
+import type { PaymentProvider } from './payments/payment-provider.js';
+import { PaymentService } from './payments/payment.service.js';
+import { TestPaymentProvider } from './payments/test-payment-provider.js';
+import { RestaurantClient } from './peers/restaurant.client.js';
+import { UserClient } from './peers/user.client.js';
+
+export interface AppDeps {
+  config: OrderServiceConfig;
+  logger: Logger;
+  metrics: Metrics;
+  db: Database;
+  redis: Redis;
+  broker: Broker;
+  /** The card network; the built-in test provider unless another is given. */
+  paymentProvider?: PaymentProvider;
+  /** Backoff of the delivery-events consumer's retries (tests shorten it). */
+  consumerRetryDelaysMs?: number[];
+}
+
+export interface OrderApp {
+  app: Express;
+  /** Starts the background work: the outbox relay, the delivery-events consumer and the cleanup job. */
+  start(): Promise<void>;
+  stop(): Promise<void>;
+}
+
+export function createApp(deps: AppDeps): OrderApp {
+  const { config, logger, metrics, db, redis, broker } = deps;
+  const peer = {
+    secret: config.internal.secret,
+    timeoutMs: config.internal.timeoutMs,
+    resetMs: config.extra.peerBreakerResetMs,
+    logger,
+  };
+  const restaurants = new RestaurantClient({ ...peer, baseUrl: config.extra.restaurantServiceUrl });
+  const users = new UserClient({ ...peer, baseUrl: config.extra.userServiceUrl });
+  const carts = new CartRepository(redis, config.extra.cartTtlSeconds);
+  const payments = new PaymentService(deps.paymentProvider ?? new TestPaymentProvider());
+  const orderMetrics = createOrderMetrics(metrics);
+
+  const orders = new OrderService({ db, payments, metrics: orderMetrics, logger });
+  const checkout = new CheckoutService({ db, carts, restaurants, users, payments, metrics: orderMetrics, logger });
+  const idempotency = new IdempotencyGuard(db, logger, (order: Order) => ({
+    status: 201,
+    body: toOrderResponse(order),
+  }));
+  const authenticate = requireAuth(new TokenVerifier({ ...config.auth, redis }));
+
+  const app = createHttpApp({
+    logger,
+    metrics,
+    health: [
+      { name: 'postgres', check: () => db.check() },
+      { name: 'redis', check: () => redis.ping() },
+      {
+        name: 'rabbitmq',
+        check: async () => {
+          if (!broker.isConnected()) throw new Error('not connected');
+        },
+      },
+    ],
+    routes: (http) => {
+      http.use(cartRoutes(new CartService(carts, restaurants), authenticate));
+      http.use(orderRoutes({ orders, checkout, idempotency, authenticate }));
+    },
+  });
+
+  const relay = new OutboxRelay({ db, broker, logger, metrics, channel: ORDERS_OUTBOX_CHANNEL });
+  const consumer = createDeliveryEventsConsumer({
+    broker,
+    db,
+    logger,
+    metrics,
+    orders,
+    ...(deps.consumerRetryDelaysMs ? { retryDelaysMs: deps.consumerRetryDelaysMs } : {}),
+  });
+  let cleanup: { stop: () => Promise<void> } | undefined;
+
+  return {
+    app,
+    async start() {
+      await relay.start();
+      await consumer.start();
+      cleanup = every(
+        'cleanup',
+        config.extra.cleanupIntervalMs,
+        () =>
+          cleanUp(db, logger, {
+            outboxHours: config.extra.outboxRetentionHours,
+            inboxHours: config.extra.inboxRetentionHours,
+          }),
+        logger,
+      );
+    },
+    async stop() {
+      await cleanup?.stop();
+      await consumer.stop();
+      await relay.stop();
+      restaurants.close();
+      users.close();
+    },
+  };
+}

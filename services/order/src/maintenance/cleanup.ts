@@ -1,0 +1,17 @@
+import { type Database, type Logger, purgeInbox, purgePublishedOutbox } from '@foodflow/platform';
+import { IDEMPOTENCY_RETENTION_HOURS } from '../idempotency/idempotency.js';
+import { purgeExpiredKeys } from '../idempotency/idempotency.repository.js';
+
+/** Removes what has outlived its purpose: expired idempotency keys, published outbox rows, old inbox marks. */
+export async function cleanUp(
+  db: Database,
+  logger: Logger,
+  retention: { outboxHours: number; inboxHours: number },
+): Promise<void> {
+  const [keys, outbox, inbox] = await Promise.all([
+    purgeExpiredKeys(db, IDEMPOTENCY_RETENTION_HOURS),
+    purgePublishedOutbox(db, retention.outboxHours),
+    purgeInbox(db, retention.inboxHours),
+  ]);
+  logger.info('Cleanup done', { purged: { idempotencyKeys: keys, outbox, inbox } });
+}

@@ -1,0 +1,41 @@
+import type { DeliveryAddress, OrderLine } from '@foodflow/platform';
+import type { Order, StatusChange } from './order.repository.js';
+import type { OrderStatus } from './order-status.js';
+
+export interface OrderResponse {
+  id: string;
+  customerId: string;
+  restaurantId: string;
+  driverId: string | null;
+  status: OrderStatus;
+  items: OrderLine[];
+  subtotalCents: number;
+  deliveryFeeCents: number;
+  totalCents: number;
+  currency: string;
+  deliveryAddress: DeliveryAddress;
+  payment: Order['payment'];
+  notes: string | null;
+  statusHistory: StatusChange[];
+  createdAt: string;
+  updatedAt: string;
+}
+
+export const toOrderResponse = (order: Order): OrderResponse => ({
+  id: order.id,
+  customerId: order.customerId,
+  restaurantId: order.restaurantId,
+  driverId: order.driverId,
+  status: order.status,
+  items: order.items,
+  subtotalCents: order.subtotalCents,
+  deliveryFeeCents: order.deliveryFeeCents,
+  totalCents: order.totalCents,
+  currency: order.currency,
+  deliveryAddress: order.deliveryAddress,
+  payment: order.payment,
+  notes: order.notes,
+  statusHistory: order.statusHistory,
+  createdAt: order.createdAt.toISOString(),
+  updatedAt: order.updatedAt.toISOString(),
+});

@@ -1,0 +1,190 @@
+import type { DeliveryAddress, LatLng, OrderLine } from '@foodflow/platform';
+import type { SqlClient } from '../sql-client.js';
+import type { PaymentMethod, PaymentStatus } from '../payments/payment-provider.js';
+import type { ChangedBy, OrderStatus } from './order-status.js';
+
+export interface StatusChange {
+  status: OrderStatus;
+  at: string;
+  by: ChangedBy;
+}
+
+export interface NewOrder {
+  customerId: string;
+  restaurantId: string;
+  restaurantOwnerId: string;
+  items: OrderLine[];
+  subtotalCents: number;
+  deliveryFeeCents: number;
+  totalCents: number;
+  currency: string;
+  pickupLocation: LatLng;
+  deliveryAddress: DeliveryAddress;
+  notes: string | null;
+}
+
+export interface Order extends NewOrder {
+  id: string;
+  driverId: string | null;
+  deliveryId: string | null;
+  status: OrderStatus;
+  cancelReason: string | null;
+  statusHistory: StatusChange[];
+  payment: { method: PaymentMethod; status: PaymentStatus };
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** Whose orders a listing shows: everyone's, or those whose column equals the caller's id. */
+export type OrderScope = { column: 'customer_id' | 'restaurant_owner_id' | 'driver_id'; userId: string } | null;
+
+interface OrderRow {
+  id: string;
+  customer_id: string;
+  restaurant_id: string;
+  restaurant_owner_id: string;
+  driver_id: string | null;
+  delivery_id: string | null;
+  status: OrderStatus;
+  items: OrderLine[];
+  subtotal_cents: number;
+  delivery_fee_cents: number;
+  total_cents: number;
+  currency: string;
+  pickup_location: LatLng;
+  delivery_address: DeliveryAddress;
+  notes: string | null;
+  cancel_reason: string | null;
+  status_history: StatusChange[];
+  payment_method: PaymentMethod;
+  payment_status: PaymentStatus;
+  created_at: Date;
+  updated_at: Date;
+}
+
+const SELECT_ORDER = `
+  SELECT o.id, o.customer_id, o.restaurant_id, o.restaurant_owner_id, o.driver_id, o.delivery_id, o.status,
+         o.items, o.subtotal_cents, o.delivery_fee_cents, o.total_cents, o.currency, o.pickup_location,
+         o.delivery_address, o.notes, o.cancel_reason, o.status_history, o.created_at, o.updated_at,
+         p.method AS payment_method, p.status AS payment_status
+    FROM orders o JOIN payments p ON p.order_id = o.id`;
+
+const toOrder = (row: OrderRow): Order => ({
+  id: row.id,
+  customerId: row.customer_id,
+  restaurantId: row.restaurant_id,
+  restaurantOwnerId: row.restaurant_owner_id,
+  driverId: row.driver_id,
+  deliveryId: row.delivery_id,
+  status: row.status,
+  items: row.items,
+  subtotalCents: row.subtotal_cents,
+  deliveryFeeCents: row.delivery_fee_cents,
+  totalCents: row.total_cents,
+  currency: row.currency,
+  pickupLocation: row.pickup_location,
+  deliveryAddress: row.delivery_address,
+  notes: row.notes,
+  cancelReason: row.cancel_reason,
+  statusHistory: row.status_history,
+  payment: { method: row.payment_method, status: row.payment_status },
+  createdAt: row.created_at,
+  updatedAt: row.updated_at,
+});
+
+/** Inserts a pending order with its first history entry; returns its id. */
+export async function insertOrder(client: SqlClient, order: NewOrder, created: StatusChange): Promise<string> {
+  const { rows } = await client.query<{ id: string }>(
+    `INSERT INTO orders (customer_id, restaurant_id, restaurant_owner_id, status, items, subtotal_cents,
+                         delivery_fee_cents, total_cents, currency, pickup_location, delivery_address, notes,
+                         status_history)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
+     RETURNING id`,
+    [
+      order.customerId,
+      order.restaurantId,
+      order.restaurantOwnerId,
+      created.status,
+      JSON.stringify(order.items),
+      order.subtotalCents,
+      order.deliveryFeeCents,
+      order.totalCents,
+      order.currency,
+      JSON.stringify(order.pickupLocation),
+      JSON.stringify(order.deliveryAddress),
+      order.notes,
+      JSON.stringify([created]),
+    ],
+  );
+  return (rows[0] as { id: string }).id;
+}
+
+export async function findOrder(client: SqlClient, id: string): Promise<Order | undefined> {
+  const { rows } = await client.query<OrderRow>(`${SELECT_ORDER} WHERE o.id = $1`, [id]);
+  return rows[0] && toOrder(rows[0]);
+}
+
+export async function listOrders(
+  client: SqlClient,
+  filter: { scope: OrderScope; status: OrderStatus | undefined; limit: number; offset: number },
+): Promise<{ orders: Order[]; total: number }> {
+  const conditions: string[] = [];
+  const values: unknown[] = [];
+  if (filter.scope) {
+    values.push(filter.scope.userId);
+    conditions.push(`o.${filter.scope.column} = $${values.length}`);
+  }
+  if (filter.status) {
+    values.push(filter.status);
+    conditions.push(`o.status = $${values.length}`);
+  }
+  const where = conditions.length > 0 ? `WHERE ${conditions.join(' AND ')}` : '';
+  const [page, count] = await Promise.all([
+    client.query<OrderRow>(
+      `${SELECT_ORDER} ${where} ORDER BY o.created_at DESC, o.id DESC LIMIT $${values.length + 1} OFFSET $${values.length + 2}`,
+      [...values, filter.limit, filter.offset],
+    ),
+    client.query<{ total: number }>(`SELECT count(*) AS total FROM orders o ${where}`, values),
+  ]);
+  return { orders: page.rows.map(toOrder), total: count.rows[0]?.total ?? 0 };
+}
+
+/**
+ * Compare-and-set: moves the order from `from` to `to` only if it is still in `from`, appending the
+ * history entry in the same statement. False means someone else changed the order first.
+ */
+export async function changeStatus(
+  client: SqlClient,
+  change: { orderId: string; from: OrderStatus; entry: StatusChange; cancelReason?: string | null; driverId?: string },
+): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE orders
+        SET status = $3,
+            status_history = status_history || $4::jsonb,
+            cancel_reason = COALESCE($5, cancel_reason),
+            driver_id = COALESCE($6, driver_id)
+      WHERE id = $1 AND status = $2`,
+    [
+      change.orderId,
+      change.from,
+      change.entry.status,
+      JSON.stringify([change.entry]),
+      change.cancelReason ?? null,
+      change.driverId ?? null,
+    ],
+  );
+  return rowCount === 1;
+}
+
+/** Records the driver a delivery was assigned to, unless the order is already over. */
+export async function assignDriver(
+  client: SqlClient,
+  assignment: { orderId: string; driverId: string; deliveryId: string },
+): Promise<boolean> {
+  const { rowCount } = await client.query(
+    `UPDATE orders SET driver_id = $2, delivery_id = $3
+      WHERE id = $1 AND status NOT IN ('delivered', 'cancelled')`,
+    [assignment.orderId, assignment.driverId, assignment.deliveryId],
+  );
+  return rowCount === 1;
+}
