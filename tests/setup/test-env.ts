@@ -4,18 +4,32 @@
  */
 export const TEST_DATABASE = process.env['TEST_DATABASE_NAME'] ?? 'foodflow_test';
 export const TEST_VHOST = process.env['TEST_AMQP_VHOST'] ?? 'foodflow_test';
+/** The whole-stack tests get a broker vhost and a Redis database of their own: no other test's leftovers. */
+export const SYSTEM_TEST_VHOST = 'foodflow_system_test';
+export const SYSTEM_TEST_REDIS_URL = 'redis://127.0.0.1:6379/2';
 export const ADMIN_DATABASE_URL = process.env['ADMIN_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const pgHost = new URL(ADMIN_DATABASE_URL).host;
 
+export const amqpUrl = (vhost: string): string =>
+  `${process.env['TEST_AMQP_BASE_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672'}/${encodeURIComponent(vhost)}`;
+
 /** The environment a service under test reads, as `loadServiceConfig` expects it. */
-export function testEnv(role: string, extra: Record<string, string> = {}): Record<string, string> {
+export interface TestEnv extends Record<string, string> {
+  NODE_ENV: string;
+  LOG_LEVEL: string;
+  DATABASE_URL: string;
+  REDIS_URL: string;
+  AMQP_URL: string;
+}
+
+export function testEnv(role: string, extra: Record<string, string> = {}): TestEnv {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     DATABASE_URL: `postgres://${role}:${role}@${pgHost}/${TEST_DATABASE}`,
     REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/1',
-    AMQP_URL: `${process.env['TEST_AMQP_BASE_URL'] ?? 'amqp://guest:guest@127.0.0.1:5672'}/${encodeURIComponent(TEST_VHOST)}`,
+    AMQP_URL: amqpUrl(TEST_VHOST),
     ...extra,
   };
 }

@@ -163,7 +163,7 @@ describe('idempotent consumer', () => {
       .replace(/[^a-f]/g, '')
       .slice(0, 8)}`;
 
-  async function publishRaw(routingKey: string, body: unknown, messageId = randomUUID()): Promise<void> {
+  async function publishRaw(routingKey: string, body: unknown, messageId: string = randomUUID()): Promise<void> {
     const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     channel.publish(ORDERS_EXCHANGE, routingKey, content, { persistent: true, messageId });
   }
