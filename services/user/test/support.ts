@@ -2,7 +2,7 @@ import { randomBytes, randomUUID } from 'node:crypto';
 import { createLogger, createMetrics, createRedis, Database, type Metrics, type Redis } from '@foodflow/platform';
 import { generateTestKeys, http, type RunningApp, startHttp } from '@foodflow/platform/testing';
 import { testEnv } from '../../../tests/setup/test-env.js';
-import { createApp } from '../src/app.js';
+import { createApp, type UserServiceApp } from '../src/app.js';
 import { loadUserConfig, type UserConfig } from '../src/config.js';
 import { PasswordHasher } from '../src/security/password-hasher.js';
 
@@ -43,15 +43,18 @@ export async function startUserService(
   const db = new Database({ url: config.database.url, logger, metrics, applicationName: 'user-service-test' });
   const redis = createRedis(config.redisUrl, logger, 'user-service-test');
   const hasher = new PasswordHasher(config.extra.passwords);
-  const service = createApp({ config, logger, metrics, db, redis, hasher });
-  service.start();
+  let service: UserServiceApp | undefined;
   let running: RunningApp;
   try {
+    service = createApp({ config, logger, metrics, db, redis, hasher });
+    service.start();
     running = await startHttp(service.app);
   } catch (err) {
-    await Promise.all([service.stop(), hasher.destroy(), redis.quit(), db.close()]);
+    await service?.stop();
+    await Promise.all([hasher.destroy(), redis.quit(), db.close()]);
     throw err;
   }
+  const started = service;
   return {
     baseUrl: running.baseUrl,
     config,
@@ -61,7 +64,7 @@ export async function startUserService(
     metrics,
     close: async () => {
       await running.close();
-      await service.stop();
+      await started.stop();
       await hasher.destroy();
       await redis.quit();
       await db.close();

@@ -1,0 +1,73 @@
+import { createHash, randomBytes } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
+import { PasswordHasher } from '../src/security/password-hasher.js';
+import { register, startUserService, type TestUserService } from './support.js';
+
+let svc: TestUserService;
+
+beforeAll(async () => {
+  svc = await startUserService();
+});
+afterAll(() => svc.close());
+
+const tokenHash = (token: string): Buffer => createHash('sha256').update(token).digest();
+const exists = async (token: string): Promise<boolean> =>
+  (await svc.db.query('SELECT 1 FROM refresh_tokens WHERE token_hash = $1', [tokenHash(token)])).rowCount === 1;
+
+describe('refresh-token purge', () => {
+  it('when the purge runs, then expired tokens and revoked families go, and live or merely spent tokens stay', async () => {
+    const repository = new RefreshTokenRepository(svc.db);
+    const live = await register(svc.baseUrl);
+    const expired = await register(svc.baseUrl);
+    const revoked = await register(svc.baseUrl);
+    await svc.db.query(
+      `UPDATE refresh_tokens SET expires_at = now() - interval '1 minute'
+       WHERE family_id IN (SELECT id FROM refresh_token_families WHERE user_id = $1)`,
+      [expired.user.id],
+    );
+    await svc.db.query('UPDATE refresh_token_families SET revoked_at = now() WHERE user_id = $1', [revoked.user.id]);
+    const spent = await svc.db.transaction(async (q) => {
+      await repository.spend(q, tokenHash(live.refreshToken));
+      return live.refreshToken;
+    });
+
+    expect(await repository.purge()).toBeGreaterThanOrEqual(2);
+
+    expect(await exists(spent)).toBe(true);
+    expect(await exists(expired.refreshToken)).toBe(false);
+    expect(await exists(revoked.refreshToken)).toBe(false);
+    const families = await svc.db.query('SELECT user_id FROM refresh_token_families WHERE user_id = ANY($1)', [
+      [live.user.id, expired.user.id, revoked.user.id],
+    ]);
+    expect(families.rows.map((r) => r['user_id'])).toEqual([live.user.id]);
+  });
+});
+
+describe('password hashing pool', () => {
+  const hasher = new PasswordHasher({ cost: 10, threads: 2 });
+  afterAll(() => hasher.destroy());
+
+  it('when a password is hashed in a worker, then it verifies and a different one does not', async () => {
+    const password = randomBytes(12).toString('base64url');
+    const hash = await hasher.hash(password);
+    expect(hash).toMatch(/^\$2b\$10\$/);
+    expect(await hasher.verify(password, hash)).toBe(true);
+    expect(await hasher.verify(`${password}!`, hash)).toBe(false);
+  });
+
+  it('when the email is unknown, then the stand-in comparison still runs and fails', async () => {
+    expect(await hasher.verifyAgainstNothing('anything at all')).toBe(false);
+  });
+
+  it('when many hashes run at once, then the event loop keeps answering meanwhile', async () => {
+    let ticks = 0;
+    const timer = setInterval(() => {
+      ticks += 1;
+    }, 5);
+    await Promise.all(Array.from({ length: 6 }, () => hasher.hash('some password')));
+    clearInterval(timer);
+    // bcrypt on the main thread would block every tick; in the pool the timer keeps firing.
+    expect(ticks).toBeGreaterThan(5);
+  });
+});
