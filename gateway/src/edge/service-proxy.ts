@@ -1,0 +1,53 @@
+import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
+import type { Duplex, Readable } from 'node:stream';
+import httpProxy from 'http-proxy';
+
+export interface ProxyTarget {
+  url: string;
+  /** Kong's `read_timeout`: how long the service may take to answer before the caller gets a 503. */
+  timeoutMs: number;
+}
+
+export type ProxyFailure = (err: Error) => void;
+
+/**
+ * http-proxy with pooled keep-alive connections to the services. The path is passed through as is
+ * (Kong's `strip_path: false`) and `X-Forwarded-*` headers tell the service who called.
+ */
+export class ServiceProxy {
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  private readonly proxy = httpProxy.createProxyServer({ xfwd: true, agent: this.agent });
+  private readonly outgoing = new WeakMap<IncomingMessage, ClientRequest>();
+  private readonly abandoned = new WeakSet<IncomingMessage>();
+
+  constructor() {
+    this.proxy.on('proxyReq', (proxyReq, req) => {
+      if (this.abandoned.has(req)) proxyReq.destroy();
+      else this.outgoing.set(req, proxyReq);
+    });
+  }
+
+  /** Forwards a request; `body` replaces the raw request stream (a counted copy of it). */
+  web(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, failed: ProxyFailure, body?: Readable): void {
+    this.proxy.web(req, res, { target: target.url, proxyTimeout: target.timeoutMs, buffer: body }, (err) =>
+      failed(err),
+    );
+  }
+
+  /** Forwards a WebSocket upgrade; the socket then belongs to the service until either side closes it. */
+  ws(req: IncomingMessage, socket: Duplex, head: Buffer, target: ProxyTarget, failed: ProxyFailure): void {
+    // Upgraded connections are long-lived and never return to the pool, so they get their own socket.
+    this.proxy.ws(req, socket, head, { target: target.url, agent: false }, (err) => failed(err));
+  }
+
+  /** Stops sending the request on to the service (its body was refused midway). */
+  abandon(req: IncomingMessage): void {
+    this.abandoned.add(req);
+    this.outgoing.get(req)?.destroy();
+  }
+
+  close(): void {
+    this.proxy.close();
+    this.agent.destroy();
+  }
+}
