@@ -1,0 +1,159 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http } from '@foodflow/platform/testing';
+import {
+  createCategory,
+  createItem,
+  createRestaurant,
+  lonelyPlace,
+  startRestaurantService,
+  type TestRestaurantService,
+} from './support.js';
+
+let service: TestRestaurantService;
+let owner: string;
+
+const get = async (path: string) => {
+  const response = await http('GET', `${service.baseUrl}${path}`);
+  expect(response.status).toBe(200);
+  return response.body;
+};
+
+beforeAll(async () => {
+  // At the top of a minute, so no entry reaches its minute-bounded expiry while a test runs.
+  service = await startRestaurantService({ clock: () => new Date('2026-01-05T12:00:00Z') });
+  owner = service.token('restaurant_owner');
+});
+afterAll(() => service.close());
+
+describe('cached public reads', () => {
+  it('when the database changes behind the service, then reads keep serving the cached copy', async () => {
+    const place = lonelyPlace();
+    const restaurant = await createRestaurant(service, owner, {}, place);
+    const listPath = `/api/restaurants?near=${place.lat},${place.lng}`;
+    expect((await get(`/api/restaurants/${restaurant.id}`)).name).toBe(restaurant.name);
+    expect((await get(listPath)).data[0].name).toBe(restaurant.name);
+
+    await service.db.query(`UPDATE restaurants SET name = 'Changed behind its back' WHERE id = $1`, [restaurant.id]);
+
+    expect((await get(`/api/restaurants/${restaurant.id}`)).name).toBe(restaurant.name);
+    expect((await get(listPath)).data[0].name).toBe(restaurant.name);
+  });
+
+  it('when the same filters come in another order, then they share one cached page', async () => {
+    const place = lonelyPlace();
+    const restaurant = await createRestaurant(service, owner, { cuisine: 'greek' }, place);
+    await get(`/api/restaurants?near=${place.lat},${place.lng}&cuisine=greek`);
+    await service.db.query(`UPDATE restaurants SET name = 'Not yet visible' WHERE id = $1`, [restaurant.id]);
+    expect((await get(`/api/restaurants?cuisine=greek&near=${place.lat},${place.lng}`)).data[0].name).toBe(
+      restaurant.name,
+    );
+  });
+});
+
+describe('cache invalidation: the very next read after a write sees it', () => {
+  it('when a restaurant is created, then the list shows it', async () => {
+    const place = lonelyPlace();
+    expect((await get(`/api/restaurants?near=${place.lat},${place.lng}`)).total).toBe(0);
+    await createRestaurant(service, owner, {}, place);
+    expect((await get(`/api/restaurants?near=${place.lat},${place.lng}`)).total).toBe(1);
+  });
+
+  it('when a restaurant is updated, then its detail and every list page show the change', async () => {
+    const place = lonelyPlace();
+    const restaurant = await createRestaurant(service, owner, {}, place);
+    await get(`/api/restaurants/${restaurant.id}`);
+    await get(`/api/restaurants?near=${place.lat},${place.lng}`);
+    const put = await http('PUT', `${service.baseUrl}/api/restaurants/${restaurant.id}`, {
+      token: owner,
+      body: { name: 'Fresh Name', isAcceptingOrders: false },
+    });
+    expect(put.status).toBe(200);
+    expect(await get(`/api/restaurants/${restaurant.id}`)).toMatchObject({ name: 'Fresh Name', isOpen: false });
+    expect((await get(`/api/restaurants?near=${place.lat},${place.lng}`)).data[0].name).toBe('Fresh Name');
+  });
+
+  it('when categories are created, renamed and deleted, then the menu follows each step', async () => {
+    const restaurant = await createRestaurant(service, owner);
+    const path = `/api/restaurants/${restaurant.id}/menu`;
+    expect((await get(path)).categories).toEqual([]);
+    const category = await createCategory(service, owner, restaurant.id, 'Soups');
+    expect((await get(path)).categories.map((c: { name: string }) => c.name)).toEqual(['Soups']);
+    await http('PUT', `${service.baseUrl}/api/menus/categories/${category.id}`, {
+      token: owner,
+      body: { name: 'Broths' },
+    });
+    expect((await get(path)).categories.map((c: { name: string }) => c.name)).toEqual(['Broths']);
+    await http('DELETE', `${service.baseUrl}/api/menus/categories/${category.id}`, { token: owner });
+    expect((await get(path)).categories).toEqual([]);
+  });
+
+  it('when items are created, changed and deleted, then the menu follows each step', async () => {
+    const restaurant = await createRestaurant(service, owner);
+    const path = `/api/restaurants/${restaurant.id}/menu`;
+    const category = await createCategory(service, owner, restaurant.id);
+    const items = async () => (await get(path)).categories[0].items;
+    expect(await items()).toEqual([]);
+    const item = await createItem(service, owner, category.id, { priceCents: 800 });
+    expect(await items()).toEqual([item]);
+    await http('PUT', `${service.baseUrl}/api/menus/items/${item.id}`, { token: owner, body: { priceCents: 900 } });
+    expect((await items())[0].priceCents).toBe(900);
+    await http('DELETE', `${service.baseUrl}/api/menus/items/${item.id}`, { token: owner });
+    expect(await items()).toEqual([]);
+  });
+});
+
+describe('Redis unavailable', () => {
+  let degraded: TestRestaurantService;
+
+  beforeAll(async () => {
+    // Nothing listens on port 1: every cache command would fail.
+    degraded = await startRestaurantService({ env: { REDIS_URL: 'redis://127.0.0.1:1/1' } });
+  });
+  afterAll(() => degraded.close());
+
+  it('when Redis cannot be reached, then list, detail and menu are still served from the database', async () => {
+    const place = lonelyPlace();
+    const restaurant = await createRestaurant(service, owner, {}, place);
+    const category = await createCategory(service, owner, restaurant.id, 'Noodles');
+    const item = await createItem(service, owner, category.id);
+
+    const detail = await http('GET', `${degraded.baseUrl}/api/restaurants/${restaurant.id}`);
+    const menu = await http('GET', `${degraded.baseUrl}/api/restaurants/${restaurant.id}/menu`);
+    const list = await http('GET', `${degraded.baseUrl}/api/restaurants?near=${place.lat},${place.lng}`);
+
+    expect(detail.status).toBe(200);
+    expect(detail.body.name).toBe(restaurant.name);
+    expect(menu.status).toBe(200);
+    expect(menu.body.categories[0].items).toEqual([item]);
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((r: { id: string }) => r.id)).toEqual([restaurant.id]);
+  });
+
+  it('when Redis cannot be reached, then reads reflect the database at once (nothing stale is served)', async () => {
+    const restaurant = await createRestaurant(service, owner);
+    await http('GET', `${degraded.baseUrl}/api/restaurants/${restaurant.id}`);
+    await service.db.query(`UPDATE restaurants SET name = 'Straight from the database' WHERE id = $1`, [restaurant.id]);
+    const detail = await http('GET', `${degraded.baseUrl}/api/restaurants/${restaurant.id}`);
+    expect(detail.body.name).toBe('Straight from the database');
+  });
+
+  it('when Redis goes away while the service runs, then reads still answer 200', async () => {
+    const restaurant = await createRestaurant(service, owner);
+    const cut = await startRestaurantService();
+    try {
+      expect((await http('GET', `${cut.baseUrl}/api/restaurants/${restaurant.id}`)).status).toBe(200);
+      cut.redis.disconnect();
+      const response = await http('GET', `${cut.baseUrl}/api/restaurants/${restaurant.id}/menu`);
+      expect(response.status).toBe(200);
+      expect(response.body).toEqual({ restaurantId: restaurant.id, categories: [] });
+    } finally {
+      await cut.close();
+    }
+  });
+
+  it('when Redis is down, then readiness says so', async () => {
+    const response = await http('GET', `${degraded.baseUrl}/health/ready`);
+    expect(response.status).toBe(503);
+    expect(response.body.checks.redis.status).toBe('down');
+  });
+});

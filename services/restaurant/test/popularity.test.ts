@@ -1,0 +1,117 @@
+import { randomUUID } from 'node:crypto';
+import amqplib from 'amqplib';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, deadLetterQueue, ORDERS_EXCHANGE } from '@foodflow/platform';
+import { eventually, http } from '@foodflow/platform/testing';
+import { ORDER_CREATED_QUEUE } from '../src/popularity/order-created.consumer.js';
+import { createRestaurant, startRestaurantService, type TestRestaurantService } from './support.js';
+
+let service: TestRestaurantService;
+let amqp: amqplib.ChannelModel;
+let channel: amqplib.Channel;
+
+const orderCreated = (restaurantId: string) =>
+  createEvent('order.created', {
+    orderId: randomUUID(),
+    customerId: randomUUID(),
+    restaurantId,
+    restaurantOwnerId: randomUUID(),
+    items: [],
+    totalCents: 2500,
+    currency: 'USD',
+    deliveryAddress: {
+      label: 'Home',
+      street: '1 Main St',
+      city: 'NYC',
+      postalCode: '10001',
+      location: { lat: 0, lng: 0 },
+    },
+  });
+
+const orderCount = async (id: string): Promise<number> =>
+  (await service.db.query<{ n: number }>('SELECT order_count AS n FROM restaurants WHERE id = $1', [id])).rows[0]?.n ??
+  -1;
+
+const consumed = async (outcome: string): Promise<number> => {
+  const metrics: string = (await http('GET', `${service.baseUrl}/metrics`)).body;
+  const line = metrics
+    .split('\n')
+    .find(
+      (l) =>
+        l.startsWith('events_consumed_total{') &&
+        l.includes('type="order.created"') &&
+        l.includes(`outcome="${outcome}"`),
+    );
+  return line ? Number(line.split(' ').pop()) : 0;
+};
+
+/** Takes messages off the dead-letter queue until one matches; the queue is this service's own. */
+async function parked(matches: (msg: amqplib.GetMessage) => boolean): Promise<amqplib.GetMessage> {
+  return eventually(async () => {
+    for (;;) {
+      const msg = await channel.get(deadLetterQueue(ORDER_CREATED_QUEUE));
+      if (!msg) return undefined;
+      channel.ack(msg);
+      if (matches(msg)) return msg;
+    }
+  });
+}
+
+beforeAll(async () => {
+  service = await startRestaurantService({ consume: true });
+  amqp = await amqplib.connect(service.config.amqpUrl);
+  channel = await amqp.createChannel();
+});
+afterAll(async () => {
+  await amqp.close();
+  await service.close();
+});
+
+describe('order.created consumer', () => {
+  it('when order.created events arrive, then the restaurant order count grows by one for each', async () => {
+    const owner = service.token('restaurant_owner');
+    const restaurant = await createRestaurant(service, owner);
+    await service.broker.publish(orderCreated(restaurant.id));
+    await service.broker.publish(orderCreated(restaurant.id));
+    await eventually(async () => ((await orderCount(restaurant.id)) === 2 ? true : undefined));
+  });
+
+  it('when the same event is delivered twice, then it counts once', async () => {
+    const restaurant = await createRestaurant(service, service.token('restaurant_owner'));
+    const event = orderCreated(restaurant.id);
+    const duplicatesBefore = await consumed('duplicate');
+    await service.broker.publish(event);
+    await service.broker.publish(event);
+    await eventually(async () => ((await consumed('duplicate')) > duplicatesBefore ? true : undefined));
+    expect(await orderCount(restaurant.id)).toBe(1);
+    const inbox = await service.db.query('SELECT type FROM inbox WHERE event_id = $1', [event.id]);
+    expect(inbox.rows).toEqual([{ type: 'order.created' }]);
+  });
+
+  it('when a message is not JSON, then it is parked in the dead-letter queue', async () => {
+    const messageId = randomUUID();
+    channel.publish(ORDERS_EXCHANGE, 'order.created', Buffer.from('{not json'), { messageId, persistent: true });
+    const msg = await parked((m) => m.properties.messageId === messageId);
+    expect(msg.content.toString()).toBe('{not json');
+  });
+
+  it('when the event lacks a restaurant id, then it is parked, not counted, and the stream goes on', async () => {
+    const broken = { ...orderCreated(randomUUID()), data: { orderId: randomUUID() } };
+    await service.broker.publish(broken);
+    const msg = await parked((m) => m.properties.messageId === broken.id);
+    expect(JSON.parse(msg.content.toString()).id).toBe(broken.id);
+
+    const restaurant = await createRestaurant(service, service.token('restaurant_owner'));
+    await service.broker.publish(orderCreated(restaurant.id));
+    await eventually(async () => ((await orderCount(restaurant.id)) === 1 ? true : undefined));
+  });
+
+  it('when the restaurant is unknown here, then the event is acknowledged without counting', async () => {
+    const event = orderCreated(randomUUID());
+    await service.broker.publish(event);
+    await eventually(async () => {
+      const { rowCount } = await service.db.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id]);
+      return rowCount === 1 ? true : undefined;
+    });
+  });
+});
