@@ -1,6 +1,7 @@
 import type { ChannelWrapper } from 'amqp-connection-manager';
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { PoolClient } from 'pg';
+import type { Counter } from 'prom-client';
 import type { Database } from '../db/database.js';
 import { AppError } from '../errors/app-error.js';
 import { envelopeSchema, type EventEnvelope, ORDERS_EXCHANGE } from '../events/envelope.js';
@@ -43,6 +44,7 @@ export interface ConsumerOptions {
 }
 
 const ATTEMPTS_HEADER = 'x-attempts';
+const CONSUMED_METRIC = 'events_consumed_total';
 
 /** Queue names derived from the consumer's queue: its retry (delay) queue and its dead-letter queue. */
 export const retryQueue = (queue: string): string => `${queue}.retry`;
@@ -79,11 +81,16 @@ export class EventConsumer {
   private inFlight = 0;
 
   constructor(private readonly options: ConsumerOptions) {
-    this.outcomes = options.metrics?.counter({
-      name: 'events_consumed_total',
-      help: 'Events taken from a queue, by queue, type and outcome',
-      labelNames: ['queue', 'type', 'outcome'] as const,
-    });
+    // One series per queue: a service's several consumers share the counter, registered by the first.
+    const registered = options.metrics?.registry.getSingleMetric(CONSUMED_METRIC) as
+      Counter<'queue' | 'type' | 'outcome'> | undefined;
+    this.outcomes =
+      registered ??
+      options.metrics?.counter({
+        name: CONSUMED_METRIC,
+        help: 'Events taken from a queue, by queue, type and outcome',
+        labelNames: ['queue', 'type', 'outcome'] as const,
+      });
   }
 
   async start(): Promise<void> {

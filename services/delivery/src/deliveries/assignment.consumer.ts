@@ -1,0 +1,72 @@
+import {
+  type Broker,
+  type Database,
+  EventConsumer,
+  type EventEnvelope,
+  type Logger,
+  type Metrics,
+  type PoolClient,
+  validateValue,
+} from '@foodflow/platform';
+import { orderRefSchema, orderReadySchema } from '../orders/order-events.schemas.js';
+import type { AssignmentService } from './assignment.service.js';
+import type { DeliveryMetrics } from './delivery-metrics.js';
+import type { DeliveryRepository } from './delivery.repository.js';
+
+export const DELIVERY_QUEUE = 'delivery_queue';
+
+export interface AssignmentConsumerDeps {
+  broker: Broker;
+  db: Database;
+  logger: Logger;
+  metrics: Metrics;
+  deliveryMetrics: DeliveryMetrics;
+  deliveries: DeliveryRepository;
+  assignment: AssignmentService;
+}
+
+/**
+ * `delivery_queue`: an order ready for pickup gets a delivery and, if one is free nearby, a driver;
+ * a cancelled order's delivery is cancelled and its driver freed for the next waiting delivery.
+ */
+export function createAssignmentConsumer(deps: AssignmentConsumerDeps): EventConsumer {
+  const { db, deliveries, assignment, logger } = deps;
+
+  const handle = async (event: EventEnvelope, client: PoolClient): Promise<void> => {
+    if (event.type === 'order.ready') {
+      const order = validateValue(orderReadySchema, event.data);
+      const delivery = await deliveries.createAwaiting(client, order);
+      if (delivery) await assignment.assignNearest(client, delivery, event.correlationId);
+    } else if (event.type === 'order.cancelled') {
+      const order = validateValue(orderRefSchema, event.data);
+      await deliveries.cancelForOrder(client, order.orderId);
+    }
+  };
+
+  // Side effects after the commit: metrics for what was assigned, and the freed driver's next delivery.
+  const afterCommit = async (event: EventEnvelope): Promise<void> => {
+    const orderId = (event.data as { orderId: string }).orderId;
+    try {
+      const delivery = await deliveries.findByOrder(db, orderId);
+      if (event.type === 'order.ready' && delivery?.status === 'assigned') deps.deliveryMetrics.assigned(delivery);
+      if (event.type === 'order.cancelled' && delivery?.driverId) {
+        await assignment.assignWaitingTo(delivery.driverId, event.correlationId);
+      }
+    } catch (err) {
+      // The periodic sweep hands out anything this left waiting.
+      logger.warn(`Follow-up of ${event.type} failed`, { err, event: { id: event.id } });
+    }
+  };
+
+  return new EventConsumer({
+    broker: deps.broker,
+    db,
+    logger,
+    metrics: deps.metrics,
+    queue: DELIVERY_QUEUE,
+    bindings: ['order.ready', 'order.cancelled'],
+    inboxConsumer: DELIVERY_QUEUE,
+    handle,
+    afterCommit,
+  });
+}

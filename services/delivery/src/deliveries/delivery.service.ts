@@ -1,0 +1,94 @@
+import { AppError, type AuthUser, currentRequestId, type Database, type Logger, notFound } from '@foodflow/platform';
+import type { DriverPresence } from '../drivers/driver-presence.js';
+import type { Realtime } from '../realtime/realtime.js';
+import type { AssignmentService } from './assignment.service.js';
+import { announce } from './delivery-events.js';
+import type { DeliveryMetrics } from './delivery-metrics.js';
+import { type DeliveryResponse, toDeliveryResponse } from './delivery.mapper.js';
+import type { DeliveryRecord, DeliveryRepository } from './delivery.repository.js';
+import type { DeliveryStatusBody, ListDeliveriesQuery, LocationBody } from './delivery.schemas.js';
+
+export interface DeliveryServiceDeps {
+  db: Database;
+  deliveries: DeliveryRepository;
+  presence: DriverPresence;
+  assignment: AssignmentService;
+  realtime: Realtime;
+  metrics: DeliveryMetrics;
+  logger: Logger;
+}
+
+/** The step each status is reached from: a delivery moves assigned → picked_up → delivered, nothing else. */
+const PREVIOUS_STEP = { picked_up: 'assigned', delivered: 'picked_up' } as const;
+
+export class DeliveryService {
+  constructor(private readonly deps: DeliveryServiceDeps) {}
+
+  /** A driver's own deliveries, or every delivery for an admin. */
+  async list(user: AuthUser, query: ListDeliveriesQuery) {
+    const { items, total } = await this.deps.deliveries.list(this.deps.db, {
+      ...query,
+      ...(user.role === 'admin' ? {} : { driverId: user.id }),
+    });
+    return { data: items.map(toDeliveryResponse), page: query.page, pageSize: query.pageSize, total };
+  }
+
+  async get(user: AuthUser, id: string): Promise<DeliveryResponse> {
+    const delivery = await this.deps.deliveries.findById(this.deps.db, id);
+    if (!delivery || !this.canSee(user, delivery)) throw notFound('Delivery');
+    return toDeliveryResponse(delivery);
+  }
+
+  /** The driver's next step, announced through the outbox in the same transaction. */
+  async updateStatus(user: AuthUser, id: string, { status }: DeliveryStatusBody): Promise<DeliveryResponse> {
+    const { db, deliveries } = this.deps;
+    const delivery = await db.transaction(async (client) => {
+      const moved = await deliveries.advance(client, id, user.id, PREVIOUS_STEP[status], status);
+      if (!moved) throw await this.whyNot(id, user, 'INVALID_TRANSITION', `move to ${status}`);
+      await announce(client, status, moved, currentRequestId());
+      return moved;
+    });
+    if (status === 'delivered') {
+      this.deps.metrics.delivered(delivery);
+      this.offerNextDelivery(user.id);
+    }
+    return toDeliveryResponse(delivery);
+  }
+
+  /**
+   * A driver's position on an active delivery: appended to the history (acknowledged only once stored),
+   * kept as the latest in Redis, and pushed to everyone tracking the order.
+   */
+  async recordLocation(user: AuthUser, id: string, body: LocationBody): Promise<{ ok: true }> {
+    const fix = { lat: body.lat, lng: body.lng, heading: body.heading ?? null, speedKmh: body.speedKmh ?? null };
+    const saved = await this.deps.deliveries.appendLocation(this.deps.db, id, user.id, fix);
+    if (!saved) throw await this.whyNot(id, user, 'CONFLICT', 'take locations once it is over or not yet assigned');
+    const position = { ...fix, at: saved.at.toISOString() };
+    await this.deps.presence.recordPosition(user.id, id, position);
+    this.deps.realtime.locationUpdate({ orderId: saved.orderId, deliveryId: id, ...position });
+    return { ok: true };
+  }
+
+  private canSee(user: AuthUser, delivery: DeliveryRecord): boolean {
+    return user.role === 'admin' || delivery.driverId === user.id;
+  }
+
+  /** Someone else's delivery does not exist for the caller; their own in the wrong state is a conflict. */
+  private async whyNot(
+    id: string,
+    user: AuthUser,
+    code: 'INVALID_TRANSITION' | 'CONFLICT',
+    action: string,
+  ): Promise<AppError> {
+    const delivery = await this.deps.deliveries.findById(this.deps.db, id);
+    if (!delivery || delivery.driverId !== user.id) return notFound('Delivery');
+    return new AppError(code, `A delivery in status ${delivery.status} cannot ${action}`);
+  }
+
+  /** A driver who just finished takes the oldest waiting delivery near them, without holding up the reply. */
+  private offerNextDelivery(driverId: string): void {
+    this.deps.assignment.assignWaitingTo(driverId, currentRequestId() ?? null).catch((err: unknown) => {
+      this.deps.logger.warn('Could not offer the next delivery; the periodic sweep will', { err });
+    });
+  }
+}

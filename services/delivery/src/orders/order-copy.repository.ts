@@ -1,0 +1,77 @@
+import type { OrderRef } from '@foodflow/platform';
+import type { Sql } from '../deliveries/delivery.repository.js';
+
+export const ORDER_STATUSES = [
+  'pending',
+  'confirmed',
+  'preparing',
+  'ready',
+  'picked_up',
+  'delivered',
+  'cancelled',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+/** How far along an order is; events may arrive out of order, and the copy only ever moves forward. */
+const STATUS_RANK: Record<OrderStatus, number> = {
+  pending: 0,
+  confirmed: 1,
+  preparing: 2,
+  ready: 3,
+  picked_up: 4,
+  delivered: 5,
+  cancelled: 5,
+};
+
+/** This service's copy of an order: who may follow it, and where it stands. */
+export interface OrderCopy {
+  id: string;
+  customerId: string;
+  restaurantId: string;
+  restaurantOwnerId: string;
+  status: OrderStatus;
+  driverId: string | null;
+}
+
+interface OrderCopyRow {
+  id: string;
+  customer_id: string;
+  restaurant_id: string;
+  restaurant_owner_id: string;
+  status: OrderStatus;
+  driver_id: string | null;
+}
+
+const toOrderCopy = (row: OrderCopyRow): OrderCopy => ({
+  id: row.id,
+  customerId: row.customer_id,
+  restaurantId: row.restaurant_id,
+  restaurantOwnerId: row.restaurant_owner_id,
+  status: row.status,
+  driverId: row.driver_id,
+});
+
+export class OrderCopyRepository {
+  async find(db: Sql, orderId: string): Promise<OrderCopy | undefined> {
+    const { rows } = await db.query<OrderCopyRow>(
+      `SELECT id, customer_id, restaurant_id, restaurant_owner_id, status, driver_id FROM orders WHERE id = $1`,
+      [orderId],
+    );
+    return rows[0] && toOrderCopy(rows[0]);
+  }
+
+  /** Creates the copy or moves it forward to `status`; a status older than the copy's is ignored. */
+  async recordStatus(db: Sql, ref: OrderRef, status: OrderStatus): Promise<void> {
+    await db.query(
+      `INSERT INTO orders (id, customer_id, restaurant_id, restaurant_owner_id, status, status_rank)
+       VALUES ($1, $2, $3, $4, $5, $6)
+       ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank
+        WHERE orders.status_rank < EXCLUDED.status_rank`,
+      [ref.orderId, ref.customerId, ref.restaurantId, ref.restaurantOwnerId, status, STATUS_RANK[status]],
+    );
+  }
+
+  async recordDriver(db: Sql, orderId: string, driverId: string): Promise<void> {
+    await db.query('UPDATE orders SET driver_id = $2 WHERE id = $1', [orderId, driverId]);
+  }
+}

@@ -1,0 +1,49 @@
+import type { Server } from 'socket.io';
+
+export const orderRoom = (orderId: string): string => `order:${orderId}`;
+export const userRoom = (userId: string): string => `user:${userId}`;
+
+export interface LocationUpdate {
+  orderId: string;
+  deliveryId: string;
+  lat: number;
+  lng: number;
+  heading: number | null;
+  speedKmh: number | null;
+  at: string;
+}
+
+export interface StatusChange {
+  orderId: string;
+  deliveryId: string | null;
+  status: string;
+  at: string;
+}
+
+export interface Notification {
+  id: string;
+  type: string;
+  orderId: string;
+  message: string;
+  at: string;
+}
+
+/**
+ * What the service pushes to clients. Rooms live in the adapter, so an emit from any instance reaches
+ * the sockets connected to every instance.
+ */
+export class Realtime {
+  constructor(private readonly io: Server) {}
+
+  locationUpdate(update: LocationUpdate): void {
+    this.io.to(orderRoom(update.orderId)).emit('location_update', update);
+  }
+
+  statusChange(change: StatusChange): void {
+    this.io.to(orderRoom(change.orderId)).emit('status_change', change);
+  }
+
+  notify(userId: string, notification: Notification): void {
+    this.io.to(userRoom(userId)).emit('notification', notification);
+  }
+}

@@ -1,0 +1,95 @@
+import { type AuthUser, type Database, forbidden, notFound } from '@foodflow/platform';
+import type { DeliveryRecord, DeliveryRepository } from '../deliveries/delivery.repository.js';
+import type { DeliveryPosition, DriverPresence } from '../drivers/driver-presence.js';
+import type { OrderCopy, OrderCopyRepository } from '../orders/order-copy.repository.js';
+import { etaMinutes } from './eta.js';
+
+/** The contract's `tracking`: where an order stands and, once it has a driver, where they are. */
+export interface Tracking {
+  orderId: string;
+  status: string;
+  deliveryId: string | null;
+  deliveryStatus: string | null;
+  driver: { id: string; firstName: string } | null;
+  location: { lat: number; lng: number; at: string } | null;
+  etaMinutes: number | null;
+}
+
+export interface TrackingDeps {
+  db: Database;
+  orders: OrderCopyRepository;
+  deliveries: DeliveryRepository;
+  presence: DriverPresence;
+  averageSpeedKmh: number;
+}
+
+/** One rule for REST and sockets: the order's customer, its restaurant's owner, its driver, or an admin. */
+export class TrackingService {
+  constructor(private readonly deps: TrackingDeps) {}
+
+  async get(user: AuthUser, orderId: string): Promise<Tracking> {
+    await this.authorize(user, orderId);
+    return this.snapshot(orderId);
+  }
+
+  /** Throws NOT_FOUND for an unknown order and FORBIDDEN for someone else's. */
+  async authorize(user: AuthUser, orderId: string): Promise<void> {
+    const { db, orders, deliveries } = this.deps;
+    const order = await orders.find(db, orderId);
+    if (!order) throw notFound('Order');
+    if (this.isParty(user, order)) return;
+    if (user.role === 'driver' && (await deliveries.findByOrder(db, orderId))?.driverId === user.id) return;
+    throw forbidden('Only the people involved in an order can track it');
+  }
+
+  /** The order as it stands now, read after the caller has joined its room so no later change is missed. */
+  async snapshot(orderId: string): Promise<Tracking> {
+    const { db, orders, deliveries } = this.deps;
+    const [order, delivery] = await Promise.all([orders.find(db, orderId), deliveries.findByOrder(db, orderId)]);
+    if (!order) throw notFound('Order');
+    const none = { deliveryId: null, deliveryStatus: null, driver: null, location: null, etaMinutes: null };
+    if (!delivery?.driverId) return { orderId, status: order.status, ...none };
+    const position = await this.position(delivery);
+    return {
+      orderId,
+      status: order.status,
+      deliveryId: delivery.id,
+      deliveryStatus: delivery.status,
+      driver: { id: delivery.driverId, firstName: delivery.driverFirstName ?? '' },
+      location: position ? { lat: position.lat, lng: position.lng, at: position.at } : null,
+      etaMinutes: position ? this.eta(delivery, position) : null,
+    };
+  }
+
+  private isParty(user: AuthUser, order: OrderCopy): boolean {
+    switch (user.role) {
+      case 'admin':
+        return true;
+      case 'customer':
+        return order.customerId === user.id;
+      case 'restaurant_owner':
+        return order.restaurantOwnerId === user.id;
+      case 'driver':
+        return order.driverId === user.id;
+    }
+  }
+
+  /** The latest position: Redis first, the history when Redis no longer has it. */
+  private async position(delivery: DeliveryRecord): Promise<DeliveryPosition | undefined> {
+    const latest = await this.deps.presence.latestPosition(delivery.id);
+    if (latest) return latest;
+    const last = delivery.lastLocation;
+    return last ? { ...last, at: last.at.toISOString() } : undefined;
+  }
+
+  private eta(delivery: DeliveryRecord, position: DeliveryPosition): number | null {
+    const here = { lat: position.lat, lng: position.lng };
+    const { averageSpeedKmh } = this.deps;
+    if (delivery.status === 'assigned') {
+      return etaMinutes([here, delivery.pickup, delivery.dropoff], position.speedKmh, averageSpeedKmh);
+    }
+    if (delivery.status === 'picked_up')
+      return etaMinutes([here, delivery.dropoff], position.speedKmh, averageSpeedKmh);
+    return null;
+  }
+}
