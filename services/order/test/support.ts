@@ -186,7 +186,7 @@ export async function startOrderService(options: {
       ...options.env,
     }),
   );
-  const logger = createLogger({ service: 'order-service-test', silent: true });
+  const logger = createLogger({ service: 'order-service-test', silent: process.env['TEST_LOGS'] !== '1' });
   const metrics = createMetrics('order-service');
   const db = new Database({ url: config.database.url, max: 20, logger, applicationName: 'order-service-test' });
   const redis = createRedis(config.redisUrl, logger, 'order-service-test');

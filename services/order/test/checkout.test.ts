@@ -1,0 +1,443 @@
+import { randomUUID } from 'node:crypto';
+import { createServer } from 'node:http';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { http, startHttp } from '@foodflow/platform/testing';
+import {
+  deadUrl,
+  FakePeers,
+  type FakeRestaurant,
+  newCustomer,
+  type OrderServiceUnderTest,
+  startOrderService,
+  tokenFor,
+} from './support.js';
+
+const peers = new FakePeers();
+let svc: OrderServiceUnderTest;
+
+beforeAll(async () => {
+  await peers.start();
+  svc = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: peers.baseUrl });
+});
+
+afterAll(async () => {
+  await svc?.close();
+  await peers.stop();
+});
+
+type Customer = ReturnType<typeof newCustomer>;
+
+async function fillCart(customer: Customer, restaurant: FakeRestaurant, quantities = [1, 2]): Promise<void> {
+  for (const [index, quantity] of quantities.entries()) {
+    const res = await http('POST', `${svc.baseUrl}/api/cart/items`, {
+      token: customer.token,
+      body: { menuItemId: restaurant.items[index]?.id, quantity },
+    });
+    expect(res.status).toBe(200);
+  }
+}
+
+const checkout = (
+  customer: Customer,
+  body: Record<string, unknown> = { addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_visa' } },
+  key: string | null = randomUUID(),
+  baseUrl = svc.baseUrl,
+) =>
+  http('POST', `${baseUrl}/api/orders`, {
+    token: customer.token,
+    body,
+    headers: key === null ? {} : { 'Idempotency-Key': key },
+  });
+
+const cartOf = (customer: Customer) => http('GET', `${svc.baseUrl}/api/cart`, { token: customer.token });
+
+/** Everything a checkout could have written for this customer. */
+async function writtenFor(customerId: string) {
+  const count = async (sql: string) => (await svc.db.query<{ n: number }>(sql, [customerId])).rows[0]?.n;
+  return {
+    orders: await count('SELECT count(*) AS n FROM orders WHERE customer_id = $1'),
+    payments: await count(
+      'SELECT count(*) AS n FROM payments p JOIN orders o ON o.id = p.order_id WHERE o.customer_id = $1',
+    ),
+    events: await count(`SELECT count(*) AS n FROM outbox WHERE payload->'data'->>'customerId' = $1::text`),
+    keys: await count('SELECT count(*) AS n FROM idempotency_keys WHERE user_id = $1'),
+  };
+}
+
+describe('checkout', () => {
+  it('when a customer checks out with a card, then a pending order is created with an authorized payment and the cart is emptied', async () => {
+    const restaurant = peers.addRestaurant({ deliveryFeeCents: 299 });
+    const customer = newCustomer(peers);
+    await fillCart(customer, restaurant, [1, 2]);
+
+    const res = await http('POST', `${svc.baseUrl}/api/orders`, {
+      token: customer.token,
+      headers: { 'Idempotency-Key': randomUUID(), 'X-Request-ID': 'checkout-req-1' },
+      body: { addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_visa' }, notes: 'Ring twice' },
+    });
+
+    expect(res.status).toBe(201);
+    const order = res.body;
+    expect(order).toEqual({
+      id: expect.any(String),
+      customerId: customer.id,
+      restaurantId: restaurant.restaurantId,
+      driverId: null,
+      status: 'pending',
+      items: [
+        {
+          menuItemId: restaurant.items[0]?.id,
+          name: 'Margherita',
+          unitPriceCents: 900,
+          quantity: 1,
+          lineTotalCents: 900,
+        },
+        {
+          menuItemId: restaurant.items[1]?.id,
+          name: 'Tiramisu',
+          unitPriceCents: 550,
+          quantity: 2,
+          lineTotalCents: 1100,
+        },
+      ],
+      subtotalCents: 2000,
+      deliveryFeeCents: 299,
+      totalCents: 2299,
+      currency: 'USD',
+      deliveryAddress: {
+        label: 'Home',
+        street: 'Torstraße 1',
+        city: 'Berlin',
+        postalCode: '10119',
+        location: { lat: 52.53, lng: 13.41 },
+      },
+      payment: { method: 'card', status: 'authorized' },
+      notes: 'Ring twice',
+      statusHistory: [{ status: 'pending', at: expect.any(String), by: 'customer' }],
+      createdAt: expect.any(String),
+      updatedAt: expect.any(String),
+    });
+    expect((await cartOf(customer)).body.items).toEqual([]);
+    expect(
+      svc.payments.ledger().filter((c) => c.amountCents === 2299 && c.state === 'authorized').length,
+    ).toBeGreaterThan(0);
+
+    const { rows } = await svc.db.query(`SELECT payload FROM outbox WHERE payload->'data'->>'orderId' = $1`, [
+      order.id,
+    ]);
+    expect(rows).toHaveLength(1);
+    expect(rows[0]?.payload).toEqual({
+      id: expect.any(String),
+      type: 'order.created',
+      version: 1,
+      occurredAt: expect.any(String),
+      correlationId: 'checkout-req-1',
+      data: {
+        orderId: order.id,
+        customerId: customer.id,
+        restaurantId: restaurant.restaurantId,
+        restaurantOwnerId: restaurant.ownerId,
+        items: order.items,
+        totalCents: 2299,
+        currency: 'USD',
+        deliveryAddress: order.deliveryAddress,
+      },
+    });
+  });
+
+  it('when a customer pays cash, then the payment is pending', async () => {
+    const restaurant = peers.addRestaurant();
+    const customer = newCustomer(peers);
+    await fillCart(customer, restaurant);
+
+    const res = await checkout(customer, { addressId: customer.addressId, payment: { method: 'cash' } });
+
+    expect(res.status).toBe(201);
+    expect(res.body.payment).toEqual({ method: 'cash', status: 'pending' });
+  });
+
+  it('when prices changed since the items were added, then the order uses the current prices', async () => {
+    const restaurant = peers.addRestaurant();
+    const customer = newCustomer(peers);
+    await fillCart(customer, restaurant, [2]);
+    const pizza = restaurant.items[0];
+    if (pizza) pizza.priceCents = 1200;
+
+    const res = await checkout(customer);
+
+    expect(res.body.items[0]).toMatchObject({ unitPriceCents: 1200, lineTotalCents: 2400 });
+    expect(res.body.subtotalCents).toBe(2400);
+  });
+
+  describe('Idempotency-Key', () => {
+    it.each([
+      ['missing', null],
+      ['empty', ''],
+      ['over 255 characters', 'k'.repeat(256)],
+      ['containing spaces', 'two words'],
+    ])('when it is %s, then 400 and nothing is written', async (_case, key) => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+
+      const res = await checkout(customer, undefined, key);
+
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(await writtenFor(customer.id)).toEqual({ orders: 0, payments: 0, events: 0, keys: 0 });
+    });
+
+    it('when a request is retried with the same key and body, then the first response is replayed and one order exists', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+
+      const first = await checkout(customer, undefined, key);
+      await fillCart(customer, restaurant);
+      const second = await checkout(customer, undefined, key);
+
+      expect(first.status).toBe(201);
+      expect(second.status).toBe(201);
+      expect(second.body).toEqual(first.body);
+      expect(await writtenFor(customer.id)).toMatchObject({ orders: 1, payments: 1, events: 1 });
+    });
+
+    it('when the same key comes with another body, then 422 IDEMPOTENCY_KEY_REUSED', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      await checkout(customer, undefined, key);
+
+      const res = await checkout(customer, { addressId: customer.addressId, payment: { method: 'cash' } }, key);
+
+      expect(res.status).toBe(422);
+      expect(res.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+    });
+
+    it('when another customer uses the same key, then it is theirs alone and makes their own order', async () => {
+      const restaurant = peers.addRestaurant();
+      const alice = newCustomer(peers);
+      const bob = newCustomer(peers);
+      await fillCart(alice, restaurant);
+      await fillCart(bob, restaurant);
+      const key = randomUUID();
+
+      const a = await checkout(alice, undefined, key);
+      const b = await checkout(bob, undefined, key);
+
+      expect([a.status, b.status]).toEqual([201, 201]);
+      expect(b.body.id).not.toBe(a.body.id);
+      expect(b.body.customerId).toBe(bob.id);
+    });
+
+    it('when 50 requests with one key arrive at once, then exactly one order and one payment are made', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const ledgerBefore = svc.payments.ledger().length;
+
+      const responses = await Promise.all(Array.from({ length: 50 }, () => checkout(customer, undefined, key)));
+
+      const created = responses.filter((r) => r.status === 201);
+      const inProgress = responses.filter((r) => r.status === 409);
+      expect(created.length + inProgress.length).toBe(50);
+      expect(created.length).toBeGreaterThanOrEqual(1);
+      expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
+      for (const r of inProgress) expect(r.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+      expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
+      expect(svc.payments.ledger().length - ledgerBefore).toBe(1);
+    });
+  });
+
+  describe('payment', () => {
+    it('when the card is declined, then 402 PAYMENT_DECLINED, no order, the cart is kept, and a retry replays the 402', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const body = { addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_chargeDeclined' } };
+
+      const res = await checkout(customer, body, key);
+
+      expect(res.status).toBe(402);
+      expect(res.body.error.code).toBe('PAYMENT_DECLINED');
+      expect(await writtenFor(customer.id)).toMatchObject({ orders: 0, payments: 0, events: 0 });
+      expect((await cartOf(customer)).body.items).toHaveLength(2);
+      const replay = await checkout(customer, body, key);
+      expect(replay.status).toBe(402);
+      expect(replay.body).toEqual(res.body);
+    });
+
+    it.each([
+      ['an unknown method', { method: 'bitcoin' }],
+      ['a card without a token', { method: 'card' }],
+      ['cash with a card token', { method: 'cash', cardToken: 'tok_visa' }],
+    ])('when the payment has %s, then 400', async (_case, payment) => {
+      const customer = newCustomer(peers);
+      const res = await checkout(customer, { addressId: customer.addressId, payment });
+      expect(res.status).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    });
+  });
+
+  describe('checks against the restaurant', () => {
+    it('when the cart is empty, then 409 CART_EMPTY', async () => {
+      const customer = newCustomer(peers);
+      const res = await checkout(customer);
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('CART_EMPTY');
+      expect(await writtenFor(customer.id)).toMatchObject({ orders: 0, payments: 0, events: 0 });
+    });
+
+    it.each([
+      ['closed', { isOpen: false }],
+      ['not accepting orders', { isAcceptingOrders: false }],
+    ])('when the restaurant is %s, then 409 RESTAURANT_CLOSED and the cart is kept', async (_case, change) => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      Object.assign(restaurant, change);
+
+      const res = await checkout(customer);
+
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('RESTAURANT_CLOSED');
+      expect(await writtenFor(customer.id)).toMatchObject({ orders: 0, payments: 0, events: 0 });
+      expect((await cartOf(customer)).body.items).toHaveLength(2);
+    });
+
+    it('when an item became unavailable, then 409 ITEM_UNAVAILABLE naming it', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const dessert = restaurant.items[1];
+      if (dessert) dessert.isAvailable = false;
+
+      const res = await checkout(customer);
+
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('ITEM_UNAVAILABLE');
+      expect(res.body.error.details).toEqual([{ path: `items.${dessert?.id}`, message: 'Tiramisu is not available' }]);
+    });
+
+    it('when an item was deleted from the menu, then 409 ITEM_UNAVAILABLE', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      restaurant.items.splice(1, 1);
+
+      const res = await checkout(customer);
+
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('ITEM_UNAVAILABLE');
+    });
+
+    it('when the subtotal is below the minimum order, then 409 BELOW_MINIMUM_ORDER', async () => {
+      const restaurant = peers.addRestaurant({ minOrderCents: 5000 });
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant, [1]);
+
+      const res = await checkout(customer);
+
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('BELOW_MINIMUM_ORDER');
+      expect(await writtenFor(customer.id)).toMatchObject({ orders: 0, payments: 0, events: 0 });
+    });
+
+    it('when the restaurant service is down, then 503, nothing is written, and a retry with the same key succeeds once it is back', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const cut = await startOrderService({ restaurantUrl: await deadUrl(), userUrl: peers.baseUrl });
+      try {
+        const res = await checkout(customer, undefined, key, cut.baseUrl);
+        expect(res.status).toBe(503);
+        expect(res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+        expect(await writtenFor(customer.id)).toEqual({ orders: 0, payments: 0, events: 0, keys: 0 });
+        expect(cut.payments.ledger()).toEqual([]);
+        expect((await cartOf(customer)).body.items).toHaveLength(2);
+      } finally {
+        await cut.close();
+      }
+
+      const retry = await checkout(customer, undefined, key);
+      expect(retry.status).toBe(201);
+    });
+
+    it('when the restaurant service keeps failing, then the circuit opens and later calls no longer reach it', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      let calls = 0;
+      const broken = await startHttp(
+        createServer((_req, res) => {
+          calls += 1;
+          res.writeHead(500, { 'content-type': 'application/json' }).end('{}');
+        }),
+      );
+      const cut = await startOrderService({ restaurantUrl: broken.baseUrl, userUrl: peers.baseUrl });
+      try {
+        const statuses = [];
+        for (let i = 0; i < 10; i += 1)
+          statuses.push((await checkout(customer, undefined, randomUUID(), cut.baseUrl)).status);
+        expect(statuses).toEqual(Array(10).fill(503));
+        expect(calls).toBe(5);
+      } finally {
+        await cut.close();
+        await broken.close();
+      }
+    });
+  });
+
+  describe('delivery address', () => {
+    it('when the address is not one of the customer saved, then 404 and nothing is written', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      const other = newCustomer(peers);
+      await fillCart(customer, restaurant);
+
+      const res = await checkout(customer, { addressId: other.addressId, payment: { method: 'cash' } });
+
+      expect(res.status).toBe(404);
+      expect(res.body.error.code).toBe('NOT_FOUND');
+      expect(await writtenFor(customer.id)).toMatchObject({ orders: 0, payments: 0, events: 0 });
+    });
+
+    it('when the user service is down, then 503', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const cut = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: await deadUrl() });
+      try {
+        const res = await checkout(customer, undefined, randomUUID(), cut.baseUrl);
+        expect(res.status).toBe(503);
+        expect(await writtenFor(customer.id)).toEqual({ orders: 0, payments: 0, events: 0, keys: 0 });
+      } finally {
+        await cut.close();
+      }
+    });
+  });
+
+  it.each([
+    ['an unknown field', { extra: true }],
+    ['an address id that is not a UUID', { addressId: 'home' }],
+    ['notes over 500 characters', { notes: 'x'.repeat(501) }],
+  ])('when the body has %s, then 400', async (_case, change) => {
+    const customer = newCustomer(peers);
+    const res = await checkout(customer, { addressId: customer.addressId, payment: { method: 'cash' }, ...change });
+    expect(res.status).toBe(400);
+  });
+
+  it.each(['restaurant_owner', 'driver', 'admin'] as const)('when a %s checks out, then 403', async (role) => {
+    const res = await http('POST', `${svc.baseUrl}/api/orders`, {
+      token: tokenFor(role),
+      headers: { 'Idempotency-Key': randomUUID() },
+      body: { addressId: randomUUID(), payment: { method: 'cash' } },
+    });
+    expect(res.status).toBe(403);
+  });
+});
