@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -7,8 +7,8 @@ import { generateTestKeys } from '@foodflow/platform/testing';
 import { amqpUrl, SYSTEM_TEST_REDIS_URL, SYSTEM_TEST_VHOST, testEnv } from '../setup/test-env.js';
 
 /**
- * The whole platform as real processes: the four services and the gateway, each started from its
- * TypeScript sources with its own `main.ts`, exactly as in production but on free ports, against the
+ * The whole platform as real processes: the four services and the gateway, each built and started with
+ * its own `main.js`, exactly as in production but on free ports, against the
  * test database, a Redis database and a broker vhost of their own. Tests can kill and restart any
  * process to prove that nothing accepted is lost.
  */
@@ -48,7 +48,20 @@ export interface Stack {
   stop: () => Promise<void>;
 }
 
+/** Builds every workspace (incrementally: quick when nothing changed) so the processes run current code. */
+function build(): void {
+  execFileSync(
+    process.execPath,
+    [fileURLToPath(new URL('../../node_modules/typescript/bin/tsc', import.meta.url)), '-b'],
+    {
+      cwd: root,
+      stdio: 'inherit',
+    },
+  );
+}
+
 export async function startStack(extraEnv: Partial<Record<ProcessName, Record<string, string>>> = {}): Promise<Stack> {
+  build();
   const keys = generateTestKeys();
   const ports = {} as Record<ProcessName, number>;
   for (const name of Object.keys(definitions) as ProcessName[]) ports[name] = await freePort();
@@ -85,7 +98,7 @@ export async function startStack(extraEnv: Partial<Record<ProcessName, Record<st
   const children = new Map<ProcessName, ChildProcess>();
   const output = new Map<ProcessName, string[]>();
 
-  const waitReady = async (name: ProcessName, timeoutMs = 30_000): Promise<void> => {
+  const waitReady = async (name: ProcessName, timeoutMs = 60_000): Promise<void> => {
     const deadline = Date.now() + timeoutMs;
     while (Date.now() < deadline) {
       const child = children.get(name);
@@ -105,7 +118,7 @@ export async function startStack(extraEnv: Partial<Record<ProcessName, Record<st
     const { dir, role } = definitions[name];
     const lines: string[] = [];
     output.set(name, lines);
-    const child = spawn(process.execPath, ['--import', 'tsx', `${dir}/src/main.ts`], {
+    const child = spawn(process.execPath, ['--enable-source-maps', `${dir}/dist/main.js`], {
       cwd: root,
       env: {
         ...process.env,

@@ -1,0 +1,313 @@
+import { existsSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { STACK } from '../../scripts/lib/stack.js';
+import { commandExists, readText, readYaml, repoPath, runCommand, workspaceDirs } from './lib/repo.js';
+
+/**
+ * docker-compose.yml, deploy/Dockerfile and the Filebeat configuration. There is no Docker engine
+ * here, so nothing is started: Compose itself validates the file, and the rest checks that the
+ * pieces agree with each other and with the code (ports, roles, health endpoints, scrape targets).
+ */
+interface ComposeService {
+  image?: string;
+  build?: { context: string; dockerfile: string; target: string; args?: Record<string, string> };
+  command?: string[] | string;
+  environment?: Record<string, string>;
+  volumes?: string[];
+  ports?: string[];
+  depends_on?: Record<string, { condition: string }>;
+  healthcheck?: { test: string[] | string };
+  restart?: string;
+}
+
+const compose = readYaml<{ services: Record<string, ComposeService>; volumes: Record<string, unknown> }>(
+  'docker-compose.yml',
+);
+const services = Object.entries(compose.services);
+const isJob = ([, s]: [string, ComposeService]): boolean => s.restart === 'no';
+const longRunning = services.filter((entry) => !isJob(entry));
+const jobs = services.filter(isJob);
+const nodeServices = services.filter(([, s]) => s.build?.target === 'service');
+const hasCompose = commandExists('docker-compose');
+
+describe.skipIf(!hasCompose)(
+  `docker-compose config${hasCompose ? '' : ' (skipped: docker-compose is not installed; npm test installs Debian package "docker-compose")'}`,
+  () => {
+    it('when Compose validates docker-compose.yml, then it accepts the file', () => {
+      const { status, output } = runCommand('docker-compose', ['-f', 'docker-compose.yml', 'config', '-q']);
+      expect(status, output).toBe(0);
+    });
+  },
+);
+
+describe('services and their health', () => {
+  it('when the stack is listed, then it runs the platform, its edge, metrics and logs', () => {
+    expect(Object.keys(compose.services)).toEqual(
+      expect.arrayContaining([
+        'postgres',
+        'redis',
+        'rabbitmq',
+        'keys',
+        'db-bootstrap',
+        'user-service',
+        'restaurant-service',
+        'order-service',
+        'delivery-service',
+        'kong',
+        'nginx',
+        'prometheus',
+        'grafana',
+        'elasticsearch',
+        'kibana',
+        'filebeat',
+      ]),
+    );
+  });
+
+  it.each(longRunning.map(([name, s]) => [name, s] as const))(
+    'when %s runs, then it has a healthcheck and restarts on failure',
+    (_name, service) => {
+      expect(service.healthcheck?.test.length ?? 0).toBeGreaterThan(0);
+      expect(service.restart).toBe('unless-stopped');
+    },
+  );
+
+  it('when anything waits for another container, then it waits for health, or for a job to finish', () => {
+    const problems = services.flatMap(([name, s]) =>
+      Object.entries(s.depends_on ?? {}).flatMap(([dependency, { condition }]) => {
+        const target = compose.services[dependency];
+        if (!target) return [`${name} depends on unknown ${dependency}`];
+        const expected = target.restart === 'no' ? 'service_completed_successfully' : 'service_healthy';
+        return condition === expected ? [] : [`${name} → ${dependency}: ${condition}, expected ${expected}`];
+      }),
+    );
+    expect(problems).toEqual([]);
+  });
+
+  it('when a job runs once, then something waits for it or it is the last step of a chain', () => {
+    const awaited = new Set(services.flatMap(([, s]) => Object.keys(s.depends_on ?? {})));
+    for (const [name, job] of jobs) {
+      expect(awaited.has(name) || Object.keys(job.depends_on ?? {}).length > 0, name).toBe(true);
+    }
+  });
+
+  it.each(services.map(([name, s]) => [name, s] as const))(
+    'when %s is pulled or built, then its image is pinned',
+    (_n, s) => {
+      expect(s.image).toMatch(/^[\w./-]+:[\w.-]+$/);
+      expect(s.image).not.toMatch(/:latest$/);
+    },
+  );
+
+  it('when the stack starts, then its required versions are the ones the platform is built for', () => {
+    expect(compose.services['postgres']?.image).toMatch(/^postgres:15\b/);
+    expect(compose.services['redis']?.image).toMatch(/^redis:7\b/);
+    expect(compose.services['rabbitmq']?.image).toMatch(/^rabbitmq:3\.\d+-management$/);
+    expect(compose.services['kong']?.image).toMatch(/^kong:3\.9\b/);
+  });
+});
+
+describe('Food Flow services', () => {
+  it('when the Node services are listed, then each one of the local stack has its container', () => {
+    const expected = STACK.filter((p) => p.dir.startsWith('services/')).map((p) => `${p.name}-service`);
+    expect(nodeServices.map(([name]) => name).sort()).toEqual(expected.sort());
+  });
+
+  it.each(nodeServices.map(([name, s]) => [name, s] as const))(
+    'when %s is built, then it is its own workspace on the port npm start gives it, ready-checked',
+    (name, service) => {
+      const stack = STACK.find((p) => `${p.name}-service` === name);
+      expect(service.build).toMatchObject({ context: '.', dockerfile: 'deploy/Dockerfile', target: 'service' });
+      expect(service.build?.args?.['WORKSPACE']).toBe(stack?.dir);
+      expect(Number(service.build?.args?.['PORT'])).toBe(stack?.port);
+      expect(Number(service.environment?.['PORT'])).toBe(stack?.port);
+      expect(service.healthcheck?.test).toEqual(['CMD', 'node', '/app/deploy/healthcheck.mjs', '/health/ready']);
+    },
+  );
+
+  it.each(nodeServices.map(([name, s]) => [name, s] as const))(
+    'when %s connects to PostgreSQL, then it uses its own role from its config, never the owner or superuser',
+    (name, service) => {
+      const stack = STACK.find((p) => `${p.name}-service` === name)!;
+      const role = /databaseRole:\s*'(\w+)'/.exec(readText(`${stack.dir}/src/config.ts`))?.[1];
+      const url = new URL(service.environment?.['DATABASE_URL'] ?? '');
+      expect(role).toBeDefined();
+      expect(url.username).toBe(role);
+      expect(url.host).toBe('postgres:5432');
+      expect(url.pathname).toBe('/foodflow');
+    },
+  );
+
+  it.each(nodeServices.map(([name, s]) => [name, s] as const))(
+    'when %s gets its secrets, then they come from generated files, never from committed values',
+    (name, service) => {
+      const env = service.environment ?? {};
+      for (const secret of ['JWT_PRIVATE_KEY', 'JWT_PUBLIC_KEY', 'DATA_ENCRYPTION_KEYS', 'INTERNAL_API_SECRET']) {
+        expect(env[secret], secret).toBeUndefined();
+      }
+      expect(env['JWT_PUBLIC_KEY_FILE']).toBeDefined();
+      expect(env['INTERNAL_API_SECRET_FILE']).toBeDefined();
+      const mounts = (service.volumes ?? []).map((v) => v.split(':'));
+      for (const variable of Object.keys(env).filter((k) => k.endsWith('_FILE'))) {
+        const mount = mounts.find(([, target]) => env[variable]!.startsWith(`${target}/`));
+        expect(mount, `${name} ${variable}`).toBeDefined();
+        expect(compose.volumes).toHaveProperty(mount![0]!);
+        expect(mount![2], `${name} mounts ${mount![0]} read-only`).toBe('ro');
+      }
+      // Only the service that signs tokens sees the signing keys.
+      expect(mounts.some(([source]) => source === 'signing-keys')).toBe(name === 'user-service');
+    },
+  );
+
+  it('when the services start, then the database is bootstrapped and seeded first by a one-shot job', () => {
+    const bootstrap = compose.services['db-bootstrap']!;
+    expect(bootstrap.build?.target).toBe('tools');
+    expect(String(bootstrap.command)).toMatch(/scripts\/bootstrap-db\.ts.*scripts\/seed\.ts/);
+    expect(new URL(bootstrap.environment?.['ADMIN_DATABASE_URL'] ?? '').host).toBe('postgres:5432');
+    for (const [name, service] of nodeServices) {
+      expect(service.depends_on?.['db-bootstrap']?.condition, name).toBe('service_completed_successfully');
+    }
+    expect(existsSync(repoPath('scripts/bootstrap-db.ts'))).toBe(true);
+    expect(existsSync(repoPath('scripts/seed.ts'))).toBe(true);
+  });
+});
+
+describe('metrics wiring', () => {
+  const prometheus = readYaml<{ scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }>(
+    'monitoring/prometheus/prometheus.yml',
+  );
+  const targets = (job: string): string[] =>
+    prometheus.scrape_configs.find((c) => c.job_name === job)?.static_configs.flatMap((s) => s.targets) ?? [];
+
+  it('when Prometheus scrapes the services, then its targets are exactly the Compose services on their ports', () => {
+    const expected = nodeServices.map(([name, s]) => `${name}:${s.environment?.['PORT']}`);
+    expect(targets('foodflow-services').sort()).toEqual(expected.sort());
+  });
+
+  it('when Prometheus scrapes Kong and RabbitMQ, then they listen where it looks', () => {
+    expect(targets('kong')).toEqual([
+      `kong:${compose.services['kong']?.environment?.['KONG_STATUS_LISTEN']?.split(':').pop()}`,
+    ]);
+    expect(targets('rabbitmq').map((t) => t.split(':')[0])).toEqual(['rabbitmq']);
+    expect(compose.services['rabbitmq']?.volumes).toContain(
+      './monitoring/rabbitmq/enabled_plugins:/etc/rabbitmq/enabled_plugins:ro',
+    );
+  });
+
+  it('when Prometheus starts, then it reads this folder, rule files included', () => {
+    const service = compose.services['prometheus']!;
+    expect(service.volumes).toContain('./monitoring/prometheus:/etc/prometheus:ro');
+    expect(service.command).toContain('--config.file=/etc/prometheus/prometheus.yml');
+  });
+
+  it('when Grafana starts, then its provisioning is mounted where Grafana looks for it', () => {
+    expect(compose.services['grafana']?.volumes).toContain(
+      './monitoring/grafana/provisioning:/etc/grafana/provisioning:ro',
+    );
+  });
+});
+
+describe('edge', () => {
+  it('when Kong starts, then it is DB-less on the rendered gateway/kong.yml with the Admin API and Kong Manager', () => {
+    const kong = compose.services['kong']!;
+    const env = kong.environment ?? {};
+    expect(env['KONG_DATABASE']).toBe('off');
+    expect(env['KONG_DECLARATIVE_CONFIG']).toBe('/kong/kong.yml');
+    expect(env['KONG_ADMIN_LISTEN']).toMatch(/:8001$/);
+    expect(env['KONG_ADMIN_GUI_LISTEN']).toMatch(/:8002$/);
+    expect(env['KONG_ADMIN_GUI_URL']).toBe('http://localhost:8002');
+    expect(kong.volumes).toContain('kong-config:/kong:ro');
+    expect(kong.ports).toEqual(expect.arrayContaining(['8000:8000', '127.0.0.1:8001:8001', '127.0.0.1:8002:8002']));
+    const render = compose.services['kong-config']!;
+    expect(render.volumes).toEqual(
+      expect.arrayContaining(['./gateway/kong.yml:/gateway/kong.yml:ro', 'kong-config:/kong']),
+    );
+  });
+
+  it('when Nginx starts, then it serves port 80 with the repository configuration in front of Kong', () => {
+    const nginx = compose.services['nginx']!;
+    expect(nginx.ports).toEqual(['80:80']);
+    expect(nginx.volumes).toContain('./nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
+    expect(nginx.depends_on?.['kong']?.condition).toBe('service_healthy');
+  });
+
+  it('when a file of the repository is mounted, then it exists', () => {
+    const sources = services.flatMap(([, s]) => (s.volumes ?? []).map((v) => v.split(':')[0]!));
+    const missing = sources.filter((source) => source.startsWith('./') && !existsSync(repoPath(source)));
+    expect(missing).toEqual([]);
+  });
+});
+
+describe('logs', () => {
+  interface Filebeat {
+    'filebeat.inputs': { type: string; paths: string[]; parsers?: Record<string, unknown>[] }[];
+    processors: Record<string, Record<string, unknown>>[];
+    'output.elasticsearch': { hosts: string[] };
+  }
+  const filebeat = readYaml<Filebeat>('monitoring/filebeat/filebeat.yml');
+
+  it('when Filebeat reads container logs, then it decodes the ECS JSON lines into the event itself', () => {
+    const input = filebeat['filebeat.inputs'][0]!;
+    expect(input.paths).toEqual(['/var/lib/docker/containers/*/*.log']);
+    expect(input.parsers?.some((p) => 'container' in p)).toBe(true);
+    const decode = filebeat.processors.find((p) => 'decode_json_fields' in p)?.['decode_json_fields'];
+    expect(decode).toMatchObject({ fields: ['message'], target: '', overwrite_keys: true, expand_keys: true });
+  });
+
+  it('when Filebeat runs in Compose, then it sees the container logs and ships them to the Elasticsearch service', () => {
+    const service = compose.services['filebeat']!;
+    expect(service.volumes).toEqual(
+      expect.arrayContaining([
+        './monitoring/filebeat/filebeat.yml:/usr/share/filebeat/filebeat.yml:ro',
+        '/var/lib/docker/containers:/var/lib/docker/containers:ro',
+      ]),
+    );
+    expect(filebeat['output.elasticsearch'].hosts.join()).toContain('http://elasticsearch:9200');
+    expect(compose.services['elasticsearch']?.environment).toMatchObject({
+      'discovery.type': 'single-node',
+      'xpack.security.enabled': 'false',
+    });
+    expect(compose.services['kibana']?.environment?.['ELASTICSEARCH_HOSTS']).toContain('http://elasticsearch:9200');
+  });
+});
+
+describe('deploy/Dockerfile', () => {
+  const dockerfile = readText('deploy/Dockerfile');
+  const stage = (name: string): string => {
+    const start = dockerfile.search(new RegExp(`^FROM .* AS ${name}$`, 'm'));
+    const next = dockerfile.slice(start + 1).search(/^FROM /m);
+    return next < 0 ? dockerfile.slice(start) : dockerfile.slice(start, start + 1 + next);
+  };
+
+  it('when dependencies are installed, then every workspace manifest is copied before npm ci', () => {
+    const deps = stage('deps');
+    for (const dir of workspaceDirs()) expect(deps, dir).toContain(`COPY ${dir}/package.json ${dir}/`);
+    expect(deps).toMatch(/npm ci/);
+  });
+
+  it('when the code is built, then it is compiled once for every workspace', () => {
+    expect(stage('build')).toMatch(/RUN npx tsc -b$/m);
+  });
+
+  it('when a service image runs, then it runs as the unprivileged user with a liveness healthcheck', () => {
+    const service = stage('service');
+    expect(service).toMatch(/^USER node$/m);
+    expect(service).toMatch(/HEALTHCHECK[\s\S]*"\/health\/live"/);
+    expect(service).toMatch(/^CMD \[.*"dist\/main\.js"\]$/m);
+    expect(service).toMatch(/^ENV NODE_ENV=production/m);
+    expect(stage('tools')).toMatch(/^USER node$/m);
+  });
+
+  it('when the context is sent to the builder, then dependencies, builds and secrets stay out', () => {
+    const ignored = readText('.dockerignore').split('\n');
+    for (const entry of ['**/node_modules', '**/dist', '.keys', '.env', '.git']) expect(ignored).toContain(entry);
+  });
+
+  it('when images are built, then every file the Dockerfile copies from the repository exists', () => {
+    const copied = [...dockerfile.matchAll(/^COPY (?!--from)(.+)$/gm)].flatMap((m) =>
+      m[1]!.trim().split(/\s+/).slice(0, -1),
+    );
+    expect(copied.length).toBeGreaterThan(5);
+    expect(copied.filter((path) => !existsSync(repoPath(path)))).toEqual([]);
+  });
+});
