@@ -72,6 +72,7 @@ export function createApp(deps: UserServiceDeps): UserServiceApp {
   const authenticated = requireAuth(new TokenVerifier({ ...auth, redis }));
 
   const app = createHttpApp({
+    title: 'Food Flow user service',
     logger,
     metrics,
     health: [

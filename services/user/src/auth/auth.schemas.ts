@@ -20,13 +20,13 @@ export interface LoginInput {
 }
 
 // Local domains (e.g. the demo's foodflow.local) are real addresses here, so no TLD list check.
-const email = Joi.string()
+export const email = Joi.string()
   .trim()
   .lowercase()
   .max(254)
   .email({ tlds: { allow: false } });
 // bcrypt reads at most 72 bytes, hence the upper bound.
-const password = Joi.string().min(8).max(72);
+export const password = Joi.string().min(8).max(72);
 const refreshToken = Joi.string().max(4096);
 
 export const registerBody = Joi.object<RegisterInput>({
