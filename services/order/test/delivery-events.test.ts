@@ -1,0 +1,215 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createEvent, ORDERS_EXCHANGE } from '@foodflow/platform';
+import { eventually, http } from '@foodflow/platform/testing';
+import { DELIVERY_EVENTS_QUEUE } from '../src/delivery-events/delivery-events.consumer.js';
+import {
+  FakePeers,
+  type FakeRestaurant,
+  newCustomer,
+  openTestChannel,
+  type OrderServiceUnderTest,
+  placeOrder,
+  publishDeliveryEvent,
+  startOrderService,
+  tokenFor,
+} from './support.js';
+
+const peers = new FakePeers();
+let svc: OrderServiceUnderTest;
+let restaurant: FakeRestaurant;
+let amqp: Awaited<ReturnType<typeof openTestChannel>>;
+const admin = tokenFor('admin');
+
+beforeAll(async () => {
+  await peers.start();
+  svc = await startOrderService({
+    restaurantUrl: peers.baseUrl,
+    userUrl: peers.baseUrl,
+    consumerRetryDelaysMs: [300],
+  });
+  restaurant = peers.addRestaurant();
+  amqp = await openTestChannel();
+});
+
+afterAll(async () => {
+  await amqp?.close();
+  await svc?.close();
+  await peers.stop();
+});
+
+const read = async (id: string) => (await http('GET', `${svc.baseUrl}/api/orders/${id}`, { token: admin })).body;
+
+/** An order the owner has brought to `ready`, as the delivery service would see it before assigning a driver. */
+async function readyOrder(payment?: Record<string, string>) {
+  const created = await placeOrder(svc.baseUrl, newCustomer(peers), restaurant, payment);
+  const owner = tokenFor('restaurant_owner', restaurant.ownerId);
+  for (const status of ['confirmed', 'preparing', 'ready']) {
+    const res = await http('PUT', `${svc.baseUrl}/api/orders/${created.id}/status`, { token: owner, body: { status } });
+    expect(res.status).toBe(200);
+  }
+  return {
+    id: created.id as string,
+    delivery: { deliveryId: randomUUID(), orderId: created.id as string, driverId: randomUUID() },
+  };
+}
+
+const seen = async (eventId: string) => {
+  const { rowCount } = await svc.db.query('SELECT 1 FROM inbox WHERE event_id = $1', [eventId]);
+  return rowCount === 1 ? true : undefined;
+};
+
+const outboxFor = async (orderId: string, type: string) =>
+  (
+    await svc.db.query<{ payload: { data: Record<string, unknown> } }>(
+      `SELECT payload FROM outbox WHERE payload->'data'->>'orderId' = $1 AND type = $2`,
+      [orderId, type],
+    )
+  ).rows;
+
+/** Takes every message parked in the consumer's dead-letter queue and returns their message ids. */
+async function drainDeadLetters(): Promise<string[]> {
+  const ids: string[] = [];
+  for (;;) {
+    const msg = await amqp.channel.get(`${DELIVERY_EVENTS_QUEUE}.dlq`);
+    if (!msg) return ids;
+    ids.push(String(msg.properties.messageId));
+    amqp.channel.ack(msg);
+  }
+}
+
+describe('delivery events', () => {
+  it('when a driver is assigned, then the driver can list and read the order', async () => {
+    const order = await readyOrder();
+    const driver = tokenFor('driver', order.delivery.driverId);
+    expect((await http('GET', `${svc.baseUrl}/api/orders/${order.id}`, { token: driver })).status).toBe(404);
+
+    await publishDeliveryEvent(svc.broker, 'delivery.assigned', order.delivery);
+
+    await eventually(async () => ((await read(order.id)).driverId === order.delivery.driverId ? true : undefined));
+    expect((await http('GET', `${svc.baseUrl}/api/orders/${order.id}`, { token: driver })).status).toBe(200);
+    const listed = await http('GET', `${svc.baseUrl}/api/orders`, { token: driver });
+    expect(listed.body.data.map((o: { id: string }) => o.id)).toEqual([order.id]);
+  });
+
+  it('when the order is picked up and delivered, then it moves, the card is captured and both steps are announced', async () => {
+    const order = await readyOrder();
+    await publishDeliveryEvent(svc.broker, 'delivery.assigned', order.delivery);
+    await publishDeliveryEvent(svc.broker, 'delivery.picked_up', order.delivery);
+    await eventually(async () => ((await read(order.id)).status === 'picked_up' ? true : undefined));
+    await publishDeliveryEvent(svc.broker, 'delivery.delivered', order.delivery);
+    await eventually(async () => ((await read(order.id)).status === 'delivered' ? true : undefined));
+
+    const final = await read(order.id);
+    expect(final.payment).toEqual({ method: 'card', status: 'captured' });
+    expect(final.statusHistory.slice(-2)).toEqual([
+      { status: 'picked_up', at: expect.any(String), by: 'driver' },
+      { status: 'delivered', at: expect.any(String), by: 'driver' },
+    ]);
+    expect(svc.payments.ledger().filter((c) => c.state === 'captured').length).toBeGreaterThan(0);
+    for (const type of ['order.picked_up', 'order.delivered']) {
+      const rows = await outboxFor(order.id, type);
+      expect(rows).toHaveLength(1);
+      expect(rows[0]?.payload.data).toEqual({
+        orderId: order.id,
+        customerId: final.customerId,
+        restaurantId: restaurant.restaurantId,
+        restaurantOwnerId: restaurant.ownerId,
+        driverId: order.delivery.driverId,
+      });
+    }
+  });
+
+  it('when a cash order is delivered, then its payment counts as captured', async () => {
+    const order = await readyOrder({ method: 'cash' });
+    await publishDeliveryEvent(svc.broker, 'delivery.picked_up', order.delivery);
+    await eventually(async () => ((await read(order.id)).status === 'picked_up' ? true : undefined));
+    await publishDeliveryEvent(svc.broker, 'delivery.delivered', order.delivery);
+    await eventually(async () => ((await read(order.id)).status === 'delivered' ? true : undefined));
+    expect((await read(order.id)).payment).toEqual({ method: 'cash', status: 'captured' });
+  });
+
+  it('when the same event is delivered twice, then it is applied once', async () => {
+    const order = await readyOrder();
+    const event = createEvent('delivery.picked_up', order.delivery, randomUUID());
+
+    await svc.broker.publish(event);
+    await svc.broker.publish(event);
+
+    await eventually(async () => ((await read(order.id)).status === 'picked_up' ? true : undefined));
+    await eventually(async () => {
+      const metrics = (await http('GET', `${svc.baseUrl}/metrics`)).body as string;
+      return /events_consumed_total\{[^}]*type="delivery.picked_up"[^}]*outcome="duplicate"[^}]*\} [1-9]/.test(metrics)
+        ? true
+        : undefined;
+    });
+    const history = (await read(order.id)).statusHistory as { status: string }[];
+    expect(history.filter((h) => h.status === 'picked_up')).toHaveLength(1);
+    expect(await outboxFor(order.id, 'order.picked_up')).toHaveLength(1);
+  });
+
+  it('when a message is not JSON or its data breaks the contract, then it is parked and later events still flow', async () => {
+    await drainDeadLetters();
+    const order = await readyOrder();
+    const garbageId = randomUUID();
+    amqp.channel.publish(ORDERS_EXCHANGE, 'delivery.picked_up', Buffer.from('{not json'), {
+      messageId: garbageId,
+      persistent: true,
+    });
+    const invalid = createEvent('delivery.picked_up', { deliveryId: 'd-1', orderId: order.id, driverId: 42 }, null);
+    await svc.broker.publish(invalid);
+    await publishDeliveryEvent(svc.broker, 'delivery.picked_up', order.delivery);
+
+    await eventually(async () => ((await read(order.id)).status === 'picked_up' ? true : undefined));
+    const parked: string[] = [];
+    await eventually(async () => {
+      parked.push(...(await drainDeadLetters()));
+      return parked.includes(garbageId) && parked.includes(invalid.id) ? true : undefined;
+    });
+    expect(await seen(invalid.id)).toBeUndefined();
+  });
+
+  it('when delivered arrives before picked up, then it is retried and both steps apply in order', async () => {
+    const order = await readyOrder();
+    await publishDeliveryEvent(svc.broker, 'delivery.delivered', order.delivery);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    await publishDeliveryEvent(svc.broker, 'delivery.picked_up', order.delivery);
+
+    await eventually(async () => ((await read(order.id)).status === 'delivered' ? true : undefined));
+    const history = (await read(order.id)).statusHistory as { status: string }[];
+    expect(history.map((h) => h.status)).toEqual([
+      'pending',
+      'confirmed',
+      'preparing',
+      'ready',
+      'picked_up',
+      'delivered',
+    ]);
+  });
+
+  it('when a step arrives for a cancelled order, then it is acknowledged and the order stays cancelled', async () => {
+    const order = await readyOrder();
+    const cancel = await http('PUT', `${svc.baseUrl}/api/orders/${order.id}/status`, {
+      token: admin,
+      body: { status: 'cancelled' },
+    });
+    expect(cancel.status).toBe(200);
+
+    const event = await publishDeliveryEvent(svc.broker, 'delivery.picked_up', order.delivery);
+
+    await eventually(() => seen(event.id));
+    const final = await read(order.id);
+    expect(final.status).toBe('cancelled');
+    expect(final.payment.status).toBe('voided');
+    expect(await outboxFor(order.id, 'order.picked_up')).toHaveLength(0);
+  });
+
+  it('when an event names an order this service does not know, then it is acknowledged and ignored', async () => {
+    const event = await publishDeliveryEvent(svc.broker, 'delivery.delivered', {
+      deliveryId: randomUUID(),
+      orderId: randomUUID(),
+      driverId: randomUUID(),
+    });
+    await eventually(() => seen(event.id));
+  });
+});
