@@ -76,6 +76,7 @@ export function createApp(deps: AppDeps): OrderApp {
   const app = createHttpApp({
     logger,
     metrics,
+    title: 'Food Flow order service',
     health: [
       { name: 'postgres', check: () => db.check() },
       { name: 'redis', check: () => redis.ping() },

@@ -139,7 +139,7 @@ export class FakePeers {
     });
     const restaurant = found[0]?.restaurant;
     if (!restaurant || found.some((f) => f.restaurant !== restaurant)) {
-      throw new AppError('CONFLICT', 'The items belong to different restaurants');
+      throw new AppError('CART_RESTAURANT_MISMATCH', 'The items belong to different restaurants');
     }
     const { items: _menu, ...info } = restaurant;
     return {
