@@ -232,6 +232,62 @@ describe('checkout', () => {
       expect(b.body.customerId).toBe(bob.id);
     });
 
+    it('when a key is older than 24 hours, then it is free again and makes a new order', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const first = await checkout(customer, undefined, key);
+      await svc.db.query(
+        `UPDATE idempotency_keys SET created_at = now() - interval '25 hours' WHERE user_id = $1 AND key = $2`,
+        [customer.id, key],
+      );
+      await fillCart(customer, restaurant);
+
+      const second = await checkout(customer, undefined, key);
+
+      expect(second.status).toBe(201);
+      expect(second.body.id).not.toBe(first.body.id);
+    });
+
+    it('when a key was claimed by a request that never finished, then a retry takes it over after a minute', async () => {
+      const restaurant = peers.addRestaurant();
+      const customer = newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const body = { addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_visa' } };
+      // What a crashed process leaves: a claim with no response, last touched two minutes ago.
+      await svc.db.query(
+        `INSERT INTO idempotency_keys (user_id, key, request_hash, created_at, updated_at)
+         VALUES ($1, $2, 'crashed', now() - interval '2 minutes', now() - interval '2 minutes')`,
+        [customer.id, key],
+      );
+
+      const res = await checkout(customer, body, key);
+
+      expect(res.status).toBe(201);
+      expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
+    });
+
+    it('when a key is held by a request still running, then 409 IDEMPOTENCY_IN_PROGRESS with Retry-After', async () => {
+      const customer = newCustomer(peers);
+      const key = randomUUID();
+      const body = { addressId: customer.addressId, payment: { method: 'cash' } };
+      const running = await checkout(customer, body, key);
+      expect(running.status).toBe(409);
+      await svc.db.query(
+        `UPDATE idempotency_keys SET state = 'in_progress', response_status = NULL, response_body = NULL
+          WHERE user_id = $1 AND key = $2`,
+        [customer.id, key],
+      );
+
+      const res = await checkout(customer, body, key);
+
+      expect(res.status).toBe(409);
+      expect(res.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+      expect(res.headers.get('retry-after')).toBe('1');
+    });
+
     it('when 50 requests with one key arrive at once, then exactly one order and one payment are made', async () => {
       const restaurant = peers.addRestaurant();
       const customer = newCustomer(peers);

@@ -1,0 +1,116 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '@foodflow/platform';
+import { http } from '@foodflow/platform/testing';
+import { cleanUp } from '../src/maintenance/cleanup.js';
+import {
+  FakePeers,
+  newCustomer,
+  type OrderServiceUnderTest,
+  placeOrder,
+  startOrderService,
+  tokenFor,
+} from './support.js';
+
+const peers = new FakePeers();
+let svc: OrderServiceUnderTest;
+
+beforeAll(async () => {
+  await peers.start();
+  svc = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: peers.baseUrl });
+});
+
+afterAll(async () => {
+  await svc?.close();
+  await peers.stop();
+});
+
+const metricValue = (text: string, series: RegExp): number => {
+  const line = text.split('\n').find((l) => series.test(l));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+};
+
+describe('operations', () => {
+  it('when orders are placed and moved, then the order metrics count them', async () => {
+    const before = (await http('GET', `${svc.baseUrl}/metrics`)).body as string;
+    const restaurant = peers.addRestaurant();
+    const order = await placeOrder(svc.baseUrl, newCustomer(peers), restaurant);
+    await http('PUT', `${svc.baseUrl}/api/orders/${order.id}/status`, {
+      token: tokenFor('restaurant_owner', restaurant.ownerId),
+      body: { status: 'confirmed' },
+    });
+
+    const after = (await http('GET', `${svc.baseUrl}/metrics`)).body as string;
+    const created = /^orders_created_total\{/;
+    const valueSum = /^order_value_cents_sum\{.*currency="USD"/;
+    const confirmed = /^order_status_changes_total\{.*status="confirmed".*by="restaurant_owner"/;
+    expect(metricValue(after, created) - metricValue(before, created)).toBe(1);
+    expect(metricValue(after, valueSum) - metricValue(before, valueSum)).toBe(order.totalCents);
+    expect(metricValue(after, confirmed) - metricValue(before, confirmed)).toBe(1);
+  });
+
+  it('when every dependency answers, then the service reports ready', async () => {
+    const res = await http('GET', `${svc.baseUrl}/health/ready`);
+    expect(res.status).toBe(200);
+    expect(res.body.checks).toEqual({
+      postgres: { status: 'up' },
+      redis: { status: 'up' },
+      rabbitmq: { status: 'up' },
+    });
+  });
+
+  it('when Redis is unreachable, then the cart answers 503 and readiness says which dependency is down', async () => {
+    const cut = await startOrderService({
+      restaurantUrl: peers.baseUrl,
+      userUrl: peers.baseUrl,
+      env: { REDIS_URL: 'redis://127.0.0.1:1/1' },
+    });
+    try {
+      const cart = await http('GET', `${cut.baseUrl}/api/cart`, { token: tokenFor('customer') });
+      expect(cart.status).toBe(503);
+      expect(cart.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+      const ready = await http('GET', `${cut.baseUrl}/health/ready`);
+      expect(ready.status).toBe(503);
+      expect(ready.body.checks.redis.status).toBe('down');
+    } finally {
+      await cut.close();
+    }
+  });
+
+  it('when the cleanup runs, then expired keys, old published outbox rows and old inbox rows go and fresh ones stay', async () => {
+    const userId = randomUUID();
+    const [oldEvent, freshEvent, oldInbox, freshInbox] = Array.from({ length: 4 }, () => randomUUID());
+    await svc.db.query(
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, created_at)
+       VALUES ($1, 'old', 'h', now() - interval '25 hours'), ($1, 'fresh', 'h', now() - interval '23 hours')`,
+      [userId],
+    );
+    await svc.db.query(
+      `INSERT INTO outbox (id, type, payload, created_at, published_at) VALUES
+         ($1, 'order.test', '{}', now() - interval '80 hours', now() - interval '73 hours'),
+         ($2, 'order.test', '{}', now() - interval '2 hours', now() - interval '1 hour')`,
+      [oldEvent, freshEvent],
+    );
+    await svc.db.query(
+      `INSERT INTO inbox (event_id, type, received_at) VALUES
+         ($1, 'delivery.test', now() - interval '169 hours'), ($2, 'delivery.test', now())`,
+      [oldInbox, freshInbox],
+    );
+
+    await cleanUp(svc.db, createLogger({ service: 'cleanup-test', silent: true }), {
+      outboxHours: 72,
+      inboxHours: 168,
+    });
+
+    const keys = await svc.db.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE user_id = $1', [userId]);
+    expect(keys.rows.map((r) => r.key)).toEqual(['fresh']);
+    const outbox = await svc.db.query<{ id: string }>('SELECT id FROM outbox WHERE id = ANY($1)', [
+      [oldEvent, freshEvent],
+    ]);
+    expect(outbox.rows.map((r) => r.id)).toEqual([freshEvent]);
+    const inbox = await svc.db.query<{ event_id: string }>('SELECT event_id FROM inbox WHERE event_id = ANY($1)', [
+      [oldInbox, freshInbox],
+    ]);
+    expect(inbox.rows.map((r) => r.event_id)).toEqual([freshInbox]);
+  });
+});
