@@ -8,16 +8,17 @@
  * For an email that already has an account, only `--email` is needed: the account becomes an admin,
  * and its password is replaced if `--password` is given. The command writes straight to the users
  * schema as the `users_service` role, with the user service's own configuration (DATABASE_URL,
- * BCRYPT_COST, DATA_ENCRYPTION_KEYS or DATA_ENCRYPTION_KEYS_FILE, the JWT key files); the development
- * defaults work after `npm start` (or `npm run build`) has run once.
+ * REDIS_URL, BCRYPT_COST, DATA_ENCRYPTION_KEYS or DATA_ENCRYPTION_KEYS_FILE, the JWT key files);
+ * the development defaults work after `npm start` (or `npm run build`) has run once.
  */
 import { parseArgs } from 'node:util';
-import { AppError, createLogger, Database, validateValue } from '@foodflow/platform';
+import { AppError, createLogger, createRedis, Database, validateValue } from '@foodflow/platform';
 import Joi from 'joi';
 import { email, password } from '../services/user/src/auth/auth.schemas.js';
 import { loadUserConfig } from '../services/user/src/config.js';
 import { FieldCipher } from '../services/user/src/security/field-cipher.js';
 import { PasswordHasher } from '../services/user/src/security/password-hasher.js';
+import { ProfileCache } from '../services/user/src/users/profile-cache.js';
 import { firstName, lastName } from '../services/user/src/users/user.schemas.js';
 import { UserRepository } from '../services/user/src/users/user.repository.js';
 
@@ -84,6 +85,13 @@ async function main(): Promise<void> {
     const passwordHash = input.password ? await hasher.hash(input.password) : undefined;
     const promoted = await users.promoteToAdmin(input.email, passwordHash);
     if (!promoted) throw new Error(`No account ${input.email} to promote`);
+    // The profile shows the new role at once; access tokens already issued keep the old one until they expire.
+    const redis = createRedis(config.redisUrl, logger, 'create-admin');
+    try {
+      await new ProfileCache(redis, config.extra.profileCacheTtlS, logger).invalidate(promoted.id);
+    } finally {
+      redis.disconnect();
+    }
     console.log(`${promoted.email} (${promoted.id}) is now an admin${passwordHash ? ' with the new password' : ''}.`);
   } finally {
     await hasher.destroy();

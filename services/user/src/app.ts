@@ -64,6 +64,7 @@ export function createApp(deps: UserServiceDeps): UserServiceApp {
     hasher,
     accessTokens,
     limiter: new LoginLimiter(redis, extra.loginLimits),
+    logger,
     metrics,
     refreshTtlS: extra.tokens.refreshTtlS,
   });

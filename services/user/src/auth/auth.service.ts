@@ -3,12 +3,13 @@ import {
   AppError,
   type AuthUser,
   type Database,
+  dependencyUnavailable,
+  type Logger,
   type Metrics,
   type Queryable,
   type Redis,
   revokedTokenKey,
 } from '@foodflow/platform';
-import { dependencyUnavailable } from '@foodflow/platform';
 import type { PasswordHasher } from '../security/password-hasher.js';
 import { toUserResponse, type UserResponse } from '../users/user.mapper.js';
 import type { UserRecord, UserRepository } from '../users/user.repository.js';
@@ -35,6 +36,7 @@ export interface AuthServiceDeps {
   hasher: PasswordHasher;
   accessTokens: AccessTokenIssuer;
   limiter: LoginLimiter;
+  logger: Logger;
   metrics: Metrics;
   refreshTtlS: number;
 }
@@ -102,7 +104,12 @@ export class AuthService {
       const spent = await this.deps.refreshTokens.spend(q, tokenHash);
       if (spent) return { spent, refreshToken: await this.issueRefreshToken(q, spent.familyId) };
       const reusedFamily = await this.deps.refreshTokens.familyOfSpent(q, tokenHash);
-      if (reusedFamily) await this.deps.refreshTokens.revokeFamily(q, reusedFamily);
+      if (reusedFamily) {
+        await this.deps.refreshTokens.revokeFamily(q, reusedFamily);
+        this.deps.logger.warn('A spent refresh token was presented again; its family is revoked', {
+          refreshTokenFamily: reusedFamily,
+        });
+      }
       return undefined;
     });
     if (!outcome) throw invalidRefreshToken();
