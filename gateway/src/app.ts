@@ -23,17 +23,10 @@ import proxyAddr from 'proxy-addr';
 import type { GatewayConfig } from './config.js';
 import { BodyLimit, payloadTooLarge } from './edge/body-limit.js';
 import { RateLimiter } from './edge/rate-limit.js';
-import { type ProxyTarget, ServiceProxy } from './edge/service-proxy.js';
-import {
-  type CorrelationIdConfig,
-  type CorsConfig,
-  type KongRoute,
-  payloadLimitBytes,
-  pluginConfig,
-  type RateLimitingConfig,
-  type RequestSizeLimitingConfig,
-} from './kong/declaration.js';
-import { requiresToken, RouteTable } from './kong/routes.js';
+import { ServiceProxy } from './edge/service-proxy.js';
+import type { KongRoute } from './kong/declaration.js';
+import { gatewayPolicy } from './kong/policy.js';
+import { requiresToken } from './kong/routes.js';
 
 export interface GatewayDeps {
   config: GatewayConfig;
@@ -50,34 +43,28 @@ export interface Gateway {
   stop: () => void;
 }
 
+const REQUEST_ID = REQUEST_ID_HEADER.toLowerCase();
+
 /**
- * The path Kong would route on: dot segments resolved (`/api/users/../../internal` is `/internal`),
- * so no spelling of a path reaches a route it does not belong to.
+ * The path Kong would route on: dot segments resolved, also percent-encoded ones
+ * (`/api/users/%2e%2e/%2e%2e/internal` is `/internal`), so no spelling of a path reaches a route it
+ * does not belong to. The request goes on with this path.
  */
 const normalisedUrl = (url: string): URL => new URL(url, 'http://gateway.invalid');
 
 /**
- * The local gateway: enforces the routes and plugins of `gateway/kong.yml` in Kong's order
+ * The local gateway: enforces the routes and plugins of `gateway/kong.yml` in Kong's plugin order
  * (correlation id → cors → route → jwt → request size → rate limit → proxy), so the stack behaves
  * the same behind `npm start` as behind Kong.
  */
 export function createApp({ config, logger, metrics, redis, verifier }: GatewayDeps): Gateway {
-  const { kong } = config;
-  const routes = new RouteTable(kong.routes);
-  const proxy = new ServiceProxy();
-
-  const correlation = pluginConfig<CorrelationIdConfig>('correlation-id', kong.plugins);
-  if (correlation && correlation.header_name?.toLowerCase() !== REQUEST_ID_HEADER.toLowerCase()) {
+  const policy = gatewayPolicy(config);
+  if (policy.requestIdHeader && policy.requestIdHeader.toLowerCase() !== REQUEST_ID) {
     throw new Error(`The correlation-id plugin must use ${REQUEST_ID_HEADER}, as every service does`);
   }
-  const sizeConfig = pluginConfig<RequestSizeLimitingConfig>('request-size-limiting', kong.plugins);
-  const bodyLimitBytes = sizeConfig ? payloadLimitBytes(sizeConfig) : undefined;
-  const limitsConfig = pluginConfig<RateLimitingConfig>('rate-limiting', kong.plugins);
-  const perMinute = config.rateLimit.perMinute ?? limitsConfig?.minute;
-  const perHour = config.rateLimit.perHour ?? limitsConfig?.hour;
-  const limiter =
-    perMinute !== undefined && perHour !== undefined ? new RateLimiter(redis, { perMinute, perHour }) : undefined;
-  const corsConfig = pluginConfig<CorsConfig>('cors', kong.plugins);
+  const limiter = policy.rateLimits && new RateLimiter(redis, policy.rateLimits);
+  const proxy = new ServiceProxy();
+  const trusted = proxyAddr.compile(config.trustProxy.split(',').map((s) => s.trim()));
 
   const duration = metrics.histogram({
     name: 'gateway_request_duration_seconds',
@@ -87,42 +74,37 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
   });
   const upstreamFailures = metrics.counter({
     name: 'gateway_upstream_failures_total',
-    help: 'Requests the gateway answered with 503 because the service did not answer, by service',
+    help: 'Requests answered with 503 because the service did not answer, by service',
     labelNames: ['service'] as const,
   });
 
-  const trusted = proxyAddr.compile(config.trustProxy.split(',').map((s) => s.trim()));
-  const clientIp = (req: IncomingMessage): string => proxyAddr(req, trusted);
-
-  const target = (route: KongRoute): ProxyTarget => {
-    const service = kong.services.find((s) => s.name === route.service);
-    const url = service && config.serviceUrls[service.name];
-    if (!service || !url) throw new Error(`Route ${route.name} names an unknown service ${route.service}`);
-    return { url, timeoutMs: service.read_timeout ?? 60_000 };
-  };
-
-  /** The caller behind a valid access token, or why the token was refused. Revocation is the services' job. */
-  const identify = (authorization: string | undefined): { user?: AuthUser; refusal?: AppError } => {
-    const token = bearerToken(authorization);
-    if (!token) return { refusal: new AppError('UNAUTHENTICATED', 'A valid access token is required') };
-    try {
-      return { user: verifier.verifySignature(token) };
-    } catch (err) {
-      if (err instanceof AppError) return { refusal: err };
-      throw err;
-    }
+  const routeFor = (req: IncomingMessage): KongRoute => {
+    const url = normalisedUrl(req.url ?? '/');
+    const route = policy.routes.match(req.method ?? 'GET', url.pathname);
+    if (!route) throw new AppError('NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
+    req.url = url.pathname + url.search;
+    return route;
   };
 
   /**
-   * Admits a request to a route: a guarded route needs a valid token; then the rate limit counts it,
-   * per user when a valid token comes with it (so people behind one address do not starve each
-   * other), per client address otherwise. Returns the limit headers to pass on.
+   * Kong's jwt plugin: a guarded route needs a valid access token (signature, algorithm, issuer,
+   * audience, expiry, type; revocation is the services' check). On any route, a valid token names the
+   * caller for the rate limit.
    */
-  const admit = async (route: KongRoute, authorization: string | undefined, ip: string) => {
-    const { user, refusal } = identify(authorization);
-    if (refusal && requiresToken(route)) throw refusal;
-    return limiter ? limiter.consume(user ? `user:${user.id}` : `ip:${ip}`) : {};
+  const authenticate = (route: KongRoute, authorization: string | undefined): AuthUser | undefined => {
+    const token = bearerToken(authorization);
+    try {
+      if (token) return verifier.verifySignature(token);
+      throw new AppError('UNAUTHENTICATED', 'A valid access token is required');
+    } catch (err) {
+      if (requiresToken(route) || !(err instanceof AppError)) throw err;
+      return undefined;
+    }
   };
+
+  /** Counts the request per user when one is known (people behind one address do not starve each other), else per address. */
+  const countRequest = async (user: AuthUser | undefined, req: IncomingMessage): Promise<Record<string, string>> =>
+    limiter ? limiter.consume(user ? `user:${user.id}` : `ip:${proxyAddr(req, trusted)}`) : {};
 
   const app = express();
   app.disable('x-powered-by');
@@ -137,31 +119,18 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
   });
   app.get('/metrics', metrics.handler);
   app.use(healthRouter([{ name: 'redis', check: () => redis.ping() }]));
-  if (corsConfig) {
-    app.use(
-      cors({
-        origin: config.corsOrigins ?? corsConfig.origins ?? false,
-        methods: corsConfig.methods,
-        allowedHeaders: corsConfig.headers,
-        exposedHeaders: corsConfig.exposed_headers,
-        credentials: corsConfig.credentials ?? false,
-        maxAge: corsConfig.max_age,
-      }),
-    );
-  }
+  if (policy.cors) app.use(cors(policy.cors));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    const url = normalisedUrl(req.originalUrl);
-    const route = routes.match(req.method, url.pathname);
-    if (!route) throw new AppError('NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
+    const route = routeFor(req);
     res.locals['route'] = route.name;
+    const user = authenticate(route, req.get('authorization'));
+    const { bodyLimitBytes } = policy;
+    if (bodyLimitBytes !== undefined && Number(req.get('content-length') ?? 0) > bodyLimitBytes) {
+      throw payloadTooLarge(bodyLimitBytes);
+    }
+    res.set(await countRequest(user, req));
 
-    const declared = Number(req.get('content-length') ?? 0);
-    if (bodyLimitBytes !== undefined && declared > bodyLimitBytes) throw payloadTooLarge(bodyLimitBytes);
-    res.set(await admit(route, req.get('authorization'), clientIp(req)));
-
-    req.url = url.pathname + url.search;
-    req.headers[REQUEST_ID_HEADER.toLowerCase()] = String(res.locals['requestId']);
-    const destination = target(route);
+    req.headers[REQUEST_ID] = String(res.locals['requestId']);
     const failed = (err: Error): void => {
       if (res.headersSent) {
         res.destroy();
@@ -172,18 +141,18 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     };
     const chunked = req.get('content-length') === undefined && req.get('transfer-encoding') !== undefined;
     if (bodyLimitBytes === undefined || !chunked) {
-      proxy.web(req, res, destination, failed);
+      proxy.web(req, res, policy.target(route), failed);
       return;
     }
     const body = req.pipe(new BodyLimit(bodyLimitBytes));
     body.once('error', (err) => {
       proxy.abandon(req);
       if (res.headersSent) return;
-      // The rest of the body is not read; the connection cannot be reused.
+      // The rest of the body is never read, so the connection cannot carry another request.
       res.set('Connection', 'close');
       next(err);
     });
-    proxy.web(req, res, destination, failed, body);
+    proxy.web(req, res, policy.target(route), failed, body);
   });
   app.use(errorHandler(logger));
 
@@ -202,26 +171,24 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
   };
 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // The services replace a malformed id themselves; the gateway only makes sure there is one.
-    const id = (req.headers[REQUEST_ID_HEADER.toLowerCase()] as string | undefined) ?? randomUUID();
-    req.headers[REQUEST_ID_HEADER.toLowerCase()] = id;
+    // The services replace a malformed id themselves; here it is only made sure there is one.
+    const id = (req.headers[REQUEST_ID] as string | undefined) ?? randomUUID();
+    req.headers[REQUEST_ID] = id;
     socket.on('error', (err) => logger.debug('Upgraded connection closed with an error', { err }));
     void (async () => {
-      const url = normalisedUrl(req.url ?? '/');
-      const route = routes.match(req.method ?? 'GET', url.pathname);
-      if (!route) throw new AppError('NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
-      await admit(route, req.headers.authorization, clientIp(req));
-      req.url = url.pathname + url.search;
-      proxy.ws(req, socket, head, target(route), (err) => {
+      const route = routeFor(req);
+      await countRequest(authenticate(route, req.headers.authorization), req);
+      proxy.ws(req, socket, head, policy.target(route), (err) => {
         upstreamFailures.inc({ service: route.service });
         if (socket.writable) refuseUpgrade(socket, dependencyUnavailable(`The ${route.service}`, err), id);
       });
     })().catch((err: unknown) => {
-      if (err instanceof AppError) refuseUpgrade(socket, err, id);
-      else {
-        logger.error('Unexpected error while upgrading a connection', { err });
-        refuseUpgrade(socket, new AppError('INTERNAL_ERROR', 'Something went wrong'), id);
+      if (err instanceof AppError) {
+        refuseUpgrade(socket, err, id);
+        return;
       }
+      logger.error('Unexpected error while upgrading a connection', { err });
+      refuseUpgrade(socket, new AppError('INTERNAL_ERROR', 'Something went wrong'), id);
     });
   };
 

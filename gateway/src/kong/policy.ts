@@ -1,0 +1,56 @@
+import type { CorsOptions } from 'cors';
+import type { GatewayConfig } from '../config.js';
+import type { RateLimits } from '../edge/rate-limit.js';
+import {
+  type CorrelationIdConfig,
+  type CorsConfig,
+  type KongRoute,
+  payloadLimitBytes,
+  pluginConfig,
+  type RateLimitingConfig,
+  type RequestSizeLimitingConfig,
+} from './declaration.js';
+import { RouteTable } from './routes.js';
+
+/** What the gateway enforces, read from the Kong declaration's global plugins (and the environment's overrides). */
+export interface GatewayPolicy {
+  routes: RouteTable;
+  /** The header the correlation-id plugin reads and echoes. */
+  requestIdHeader: string | undefined;
+  cors: CorsOptions | undefined;
+  bodyLimitBytes: number | undefined;
+  rateLimits: RateLimits | undefined;
+  /** Where a route's service is reached, and how long it may take to answer. */
+  target: (route: KongRoute) => { url: string; timeoutMs: number };
+}
+
+export function gatewayPolicy(config: GatewayConfig): GatewayPolicy {
+  const { kong } = config;
+  const size = pluginConfig<RequestSizeLimitingConfig>('request-size-limiting', kong.plugins);
+  const limits = pluginConfig<RateLimitingConfig>('rate-limiting', kong.plugins);
+  const perMinute = config.rateLimit.perMinute ?? limits?.minute;
+  const perHour = config.rateLimit.perHour ?? limits?.hour;
+  const cors = pluginConfig<CorsConfig>('cors', kong.plugins);
+
+  return {
+    routes: new RouteTable(kong.routes),
+    requestIdHeader: pluginConfig<CorrelationIdConfig>('correlation-id', kong.plugins)?.header_name,
+    cors: cors && {
+      origin: config.corsOrigins ?? cors.origins ?? false,
+      methods: cors.methods,
+      allowedHeaders: cors.headers,
+      exposedHeaders: cors.exposed_headers,
+      credentials: cors.credentials ?? false,
+      maxAge: cors.max_age,
+    },
+    bodyLimitBytes: size && payloadLimitBytes(size),
+    rateLimits: perMinute !== undefined && perHour !== undefined ? { perMinute, perHour } : undefined,
+    target: (route) => {
+      const service = kong.services.find((s) => s.name === route.service);
+      const url = service && config.serviceUrls[service.name];
+      if (!service || !url) throw new Error(`Route ${route.name} names an unknown service ${route.service}`);
+      // Kong's default read_timeout is 60 s.
+      return { url, timeoutMs: service.read_timeout ?? 60_000 };
+    },
+  };
+}
