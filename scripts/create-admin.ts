@@ -60,7 +60,8 @@ async function main(): Promise<void> {
   const logger = createLogger({ service: 'create-admin', level: 'warn' });
   const db = new Database({ url: config.database.url, logger, applicationName: 'create-admin', max: 1 });
   const hasher = new PasswordHasher({ ...config.extra.passwords, threads: 1 });
-  const users = new UserRepository(db, new FieldCipher(config.extra.dataKeys));
+  const cipher = new FieldCipher(config.extra.dataKeys);
+  const users = new UserRepository(db, cipher);
   try {
     const existing = await users.findByEmail(input.email);
     if (!existing) {
@@ -88,7 +89,7 @@ async function main(): Promise<void> {
     // The profile shows the new role at once; access tokens already issued keep the old one until they expire.
     const redis = createRedis(config.redisUrl, logger, 'create-admin');
     try {
-      await new ProfileCache(redis, config.extra.profileCacheTtlS, logger).invalidate(promoted.id);
+      await new ProfileCache(redis, cipher, config.extra.profileCacheTtlS, logger).invalidate(promoted.id);
     } finally {
       redis.disconnect();
     }

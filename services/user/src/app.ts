@@ -68,7 +68,7 @@ export function createApp(deps: UserServiceDeps): UserServiceApp {
     metrics,
     refreshTtlS: extra.tokens.refreshTtlS,
   });
-  const userService = new UserService(users, new ProfileCache(redis, extra.profileCacheTtlS, logger));
+  const userService = new UserService(users, new ProfileCache(redis, cipher, extra.profileCacheTtlS, logger));
   const addressService = new AddressService(db, new AddressRepository(db, cipher));
   const authenticated = requireAuth(new TokenVerifier({ ...auth, redis }));
 

@@ -33,11 +33,13 @@ describe('GET /api/users/profile', () => {
     ]);
   });
 
-  it('when the profile is read, then it is cached in Redis', async () => {
-    const session = await register(svc.baseUrl);
+  it('when the profile is read, then it is cached in Redis, encrypted', async () => {
+    const session = await register(svc.baseUrl, { phone: '+1 917 555 0177' });
     await http('GET', url, { token: session.accessToken });
-    const cached = await svc.redis.get(`users:profile:${session.user.id}`);
-    expect(JSON.parse(cached as string)).toEqual(session.user);
+    const cached = (await svc.redis.get(`users:profile:${session.user.id}`)) as string;
+    expect(cached).not.toContain('555');
+    const cipher = new FieldCipher(svc.config.extra.dataKeys);
+    expect(JSON.parse(cipher.decrypt(cached))).toEqual(session.user);
   });
 
   it('when the cached entry differs from the database, then the cached one is served (reads hit the cache)', async () => {
@@ -173,7 +175,7 @@ describe('profile cache outage', () => {
     const db = new Database({ url: svc.config.database.url, logger, applicationName: 'user-service-test' });
     try {
       const cipher = new FieldCipher(svc.config.extra.dataKeys);
-      const users = new UserService(new UserRepository(db, cipher), new ProfileCache(deadRedis, 60, logger));
+      const users = new UserService(new UserRepository(db, cipher), new ProfileCache(deadRedis, cipher, 60, logger));
       expect((await users.getProfile(session.user.id)).email).toBe(session.user.email);
       expect((await users.updateProfile(session.user.id, { firstName: 'Offline' })).firstName).toBe('Offline');
     } finally {
