@@ -8,6 +8,7 @@ const key = (userId: string): string => `users:profile:${userId}`;
  * Profiles cached in Redis. The cache is an optimisation only: when Redis fails, reads fall through
  * to the database and the failure is logged, never shown to the client. Entries are encrypted like
  * the database columns, so the phone number is not left readable in Redis (or its snapshots).
+ * A read racing an update can put the old profile back after the invalidation; the short TTL bounds that.
  */
 export class ProfileCache {
   constructor(
