@@ -66,15 +66,35 @@ const keys = {
   CORS_ORIGINS: Joi.string().empty(''),
 };
 
+/** Runs one part of the loading, collecting its problems instead of stopping at the first. */
+function collecting(problems: string[]) {
+  return <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+}
+
 /**
- * The gateway's whole configuration, validated at boot. It has no database or broker of its own, so it
- * reads only the runtime, HTTP, Redis and token-verification parts of the shared environment.
+ * The gateway's whole configuration, validated at boot; every problem is reported at once. It has no
+ * database or broker of its own, so it reads only the runtime, HTTP, Redis and token parts of the
+ * shared environment, plus the Kong declaration and where each of its services is reached.
  */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
+  const problems: string[] = [];
+  const attempt = collecting(problems);
+  const values = attempt(() => readEnv(keys, env));
   // Joi has validated and converted every value; this is only the typed view of them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const v = readEnv(keys, env) as Record<string, any>;
-  const kong = readKongDeclaration(v['KONG_CONFIG_FILE'] ?? KONG_FILE);
+  const v = (values ?? {}) as Record<string, any>;
+  const kong = attempt(() => readKongDeclaration(v['KONG_CONFIG_FILE'] ?? KONG_FILE));
+  const publicKey = values && attempt(() => readKeyMaterial(values, 'JWT_PUBLIC_KEY'));
+  const urls = kong && attempt(() => serviceUrls(kong, env, env['NODE_ENV'] === 'production'));
+  if (problems.length > 0 || !kong || !publicKey || !urls) throw new ConfigError(problems);
   const corsOrigins = v['CORS_ORIGINS'] as string | undefined;
   return {
     service: SERVICE_NAME,
@@ -83,10 +103,10 @@ export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
     shutdownTimeoutMs: v['SHUTDOWN_TIMEOUT_MS'],
     http: { port: v['PORT'], host: v['HOST'] },
     redisUrl: v['REDIS_URL'],
-    auth: { publicKey: readKeyMaterial(v, 'JWT_PUBLIC_KEY'), issuer: v['JWT_ISSUER'], audience: v['JWT_AUDIENCE'] },
+    auth: { publicKey, issuer: v['JWT_ISSUER'], audience: v['JWT_AUDIENCE'] },
     trustProxy: v['TRUST_PROXY'],
     kong,
-    serviceUrls: serviceUrls(kong, env, v['NODE_ENV'] === 'production'),
+    serviceUrls: urls,
     rateLimit: { perMinute: v['RATE_LIMIT_PER_MINUTE'], perHour: v['RATE_LIMIT_PER_HOUR'] },
     corsOrigins: corsOrigins?.split(',').map((o) => o.trim()),
   };
