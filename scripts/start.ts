@@ -98,11 +98,13 @@ if (failed.length > 0) {
 } else {
   console.log(`
 Food Flow is running.
-  API (gateway):   http://localhost:8000/api   e.g. http://localhost:8000/api/restaurants
+  API (gateway):       http://localhost:8000/api   e.g. http://localhost:8000/api/restaurants
 ${processes
   .filter((p) => p.name !== 'gateway')
-  .map((p) => `  ${`${p.name} service:`.padEnd(17)}http://localhost:${p.port}  (/health/ready, /metrics)`)
+  .map(
+    (p) => `  ${`${p.name} service:`.padEnd(21)}http://localhost:${p.port}  (/health/ready, /metrics, /openapi.json)`,
+  )
   .join('\n')}
-  Demo accounts:   see README.md ("Demo accounts")
+  Demo accounts:       see README.md ("Demo accounts")
 Press Ctrl-C to stop.`);
 }

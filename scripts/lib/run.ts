@@ -41,6 +41,9 @@ export function startProcess(
     cwd: options.cwd,
     env: { ...process.env, ...options.env },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own: Ctrl-C reaches only the parent, which then stops each child once,
+    // gracefully, instead of every child receiving the terminal's signal and then the parent's too.
+    detached: true,
   });
   for (const stream of [child.stdout, child.stderr]) {
     let buffer = '';
