@@ -61,11 +61,11 @@ beforeAll(async () => {
   });
   const gatewayHost = new URL(gateway.baseUrl).host;
   nginx = await startNginx({
-    FOODFLOW_STATIC_ROOT: staticSite(),
-    FOODFLOW_GATEWAY: gatewayHost,
-    FOODFLOW_REALTIME: gatewayHost,
-    FOODFLOW_EDGE_RATE: '200r/s',
-    FOODFLOW_EDGE_BURST: '200',
+    staticRoot: staticSite(),
+    gateway: gatewayHost,
+    realtime: gatewayHost,
+    rate: '200r/s',
+    burst: 200,
   });
 });
 
@@ -224,11 +224,11 @@ describe('the edge under stress', () => {
 
   beforeAll(async () => {
     strict = await startNginx({
-      FOODFLOW_STATIC_ROOT: readableTempDir('foodflow-site-'),
-      FOODFLOW_GATEWAY: `127.0.0.1:${await freePort()}`,
-      FOODFLOW_REALTIME: `127.0.0.1:${await freePort()}`,
-      FOODFLOW_EDGE_RATE: '1r/s',
-      FOODFLOW_EDGE_BURST: '2',
+      staticRoot: readableTempDir('foodflow-site-'),
+      gateway: `127.0.0.1:${await freePort()}`,
+      realtime: `127.0.0.1:${await freePort()}`,
+      rate: '1r/s',
+      burst: 2,
     });
   });
 

@@ -6,23 +6,34 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { eventually } from '@foodflow/platform/testing';
 
-const nginxDir = fileURLToPath(new URL('../../nginx/', import.meta.url));
-
-export interface SiteVariables {
-  FOODFLOW_STATIC_ROOT: string;
-  FOODFLOW_GATEWAY: string;
-  FOODFLOW_REALTIME: string;
-  FOODFLOW_EDGE_RATE: string;
-  FOODFLOW_EDGE_BURST: string;
+/** What differs between the Compose deployment and a test run of the same nginx.conf. */
+export interface EdgeSettings {
+  staticRoot: string;
+  gateway: string;
+  realtime: string;
+  /** limit_req rate, e.g. `20r/s`, and burst. */
+  rate: string;
+  burst: number;
 }
 
-/** What the nginx image's envsubst step does: every `${NAME}` replaced, and none may be left unset. */
-export function renderTemplate(template: string, variables: Record<string, string>): string {
-  return template.replace(/\$\{([A-Z0-9_]+)\}/g, (_, name: string) => {
-    const value = variables[name];
-    if (value === undefined) throw new Error(`The Nginx template needs ${name}`);
-    return value;
-  });
+/**
+ * nginx/nginx.conf with the test's addresses in place of the Compose ones. Each directive must be found
+ * exactly where expected, so a change to the file cannot silently leave the test on the old values.
+ */
+export function configureFor(conf: string, settings: EdgeSettings & { listen: string }): string {
+  const substitutions: [RegExp, string, number][] = [
+    [/listen 80;/g, `listen ${settings.listen};`, 1],
+    [/root \/usr\/share\/nginx\/html;/g, `root ${settings.staticRoot};`, 1],
+    [/(upstream gateway \{[^}]*?server )kong:8000;/g, `$1${settings.gateway};`, 1],
+    [/(upstream realtime \{[^}]*?server )kong:8000;/g, `$1${settings.realtime};`, 1],
+    [/rate=20r\/s;/g, `rate=${settings.rate};`, 1],
+    [/burst=40 nodelay;/g, `burst=${settings.burst} nodelay;`, 2],
+  ];
+  return substitutions.reduce((text, [pattern, replacement, expected]) => {
+    const found = text.match(pattern)?.length ?? 0;
+    if (found !== expected) throw new Error(`nginx.conf: expected ${expected} × ${pattern}, found ${found}`);
+    return text.replace(pattern, replacement);
+  }, conf);
 }
 
 export async function freePort(): Promise<number> {
@@ -46,22 +57,17 @@ export interface RunningNginx {
 }
 
 /**
- * The real Nginx with nginx/nginx.conf and the rendered site template, laid out as in the image
- * (conf dir with mime.types, security-headers.conf and conf.d/), in the foreground as a child process.
+ * The real Nginx with nginx/nginx.conf (the test's addresses swapped in) beside Debian's mime.types, as
+ * in the image's /etc/nginx, in the foreground as a child process.
  */
-export async function startNginx(variables: SiteVariables): Promise<RunningNginx> {
+export async function startNginx(settings: EdgeSettings): Promise<RunningNginx> {
   const prefix = readableTempDir('foodflow-nginx-');
   const conf = join(prefix, 'conf');
-  mkdirSync(join(conf, 'conf.d'), { recursive: true });
-  copyFileSync(join(nginxDir, 'nginx.conf'), join(conf, 'nginx.conf'));
-  copyFileSync(join(nginxDir, 'security-headers.conf'), join(conf, 'security-headers.conf'));
+  mkdirSync(conf);
   copyFileSync('/etc/nginx/mime.types', join(conf, 'mime.types'));
   const port = await freePort();
-  const template = readFileSync(join(nginxDir, 'templates', 'foodflow.conf.template'), 'utf8');
-  writeFileSync(
-    join(conf, 'conf.d', 'foodflow.conf'),
-    renderTemplate(template, { ...variables, FOODFLOW_LISTEN: `127.0.0.1:${port}` }),
-  );
+  const original = readFileSync(fileURLToPath(new URL('../../nginx/nginx.conf', import.meta.url)), 'utf8');
+  writeFileSync(join(conf, 'nginx.conf'), configureFor(original, { ...settings, listen: `127.0.0.1:${port}` }));
 
   const errorLog = join(prefix, 'error.log');
   const child: ChildProcess = spawn(
