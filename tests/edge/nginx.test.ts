@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
-import { createServer, get, type IncomingHttpHeaders, request } from 'node:http';
+import { get, type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
-import { generateTestKeys, http, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
-import { Server } from 'socket.io';
+import { generateTestKeys, http } from '@foodflow/platform/testing';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/test/support.js';
+import {
+  type Instance as DeliveryInstance,
+  startInstance as startDeliveryInstance,
+  token as deliveryToken,
+} from '../../services/delivery/test/support.js';
 import {
   createRestaurant,
   lonelyPlace,
@@ -16,16 +20,14 @@ import {
 import { freePort, readableTempDir, type RunningNginx, startNginx } from './nginx.js';
 
 /**
- * The edge as deployed: the real Nginx with nginx/, in front of the local gateway (which enforces
- * gateway/kong.yml), in front of the real restaurant service. Real-time traffic goes to a real
- * Socket.IO server standing in for the delivery service's tracking endpoint.
+ * The edge as deployed: the real Nginx with nginx/nginx.conf, in front of the local gateway (which
+ * enforces gateway/kong.yml), in front of the real restaurant and delivery services.
  */
 const keys = generateTestKeys();
 const HASHED_ASSET = '/assets/index-3f9a8b7c2d.js';
 
 let restaurants: TestRestaurantService;
-let realtime: Awaited<ReturnType<typeof startHttp>>;
-let sockets: Server;
+let deliveries: DeliveryInstance;
 let gateway: RunningGateway;
 let nginx: RunningNginx;
 
@@ -45,19 +47,11 @@ function staticSite(): string {
 
 beforeAll(async () => {
   restaurants = await startRestaurantService();
-  const server = createServer();
-  sockets = new Server(server, { path: '/socket.io' });
-  sockets.use((socket, next) => next(socket.handshake.auth['token'] ? undefined : new Error('UNAUTHENTICATED')));
-  sockets.on('connection', (socket) => {
-    socket.on('track', (payload: { orderId: string }, ack: (answer: unknown) => void) =>
-      ack({ ok: true, orderId: payload.orderId, transport: socket.conn.transport.name }),
-    );
-  });
-  realtime = await startHttp(server);
+  deliveries = await startDeliveryInstance();
   gateway = await startGateway({
     publicKey: keys.publicKey,
     serviceUrl: restaurants.baseUrl,
-    env: { DELIVERY_SERVICE_URL: realtime.baseUrl },
+    env: { DELIVERY_SERVICE_URL: deliveries.baseUrl },
   });
   const gatewayHost = new URL(gateway.baseUrl).host;
   nginx = await startNginx({
@@ -72,7 +66,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await nginx?.stop();
   await gateway?.close();
-  await sockets?.close();
+  await deliveries?.close();
   await restaurants?.close();
 });
 
@@ -184,7 +178,7 @@ describe('the API through Nginx and the gateway', () => {
 describe('real-time tracking through Nginx and the gateway', () => {
   const connect = (options: Parameters<typeof io>[1]): Promise<Socket> =>
     new Promise((resolve, reject) => {
-      const socket = io(nginx.baseUrl, { reconnection: false, timeout: 5000, ...options });
+      const socket = io(nginx.baseUrl, { reconnection: false, timeout: 5000, forceNew: true, ...options });
       socket.once('connect', () => resolve(socket));
       socket.once('connect_error', (err) => {
         socket.close();
@@ -192,30 +186,35 @@ describe('real-time tracking through Nginx and the gateway', () => {
       });
     });
 
-  it('when a client connects over WebSocket, then the upgrade passes both hops and events flow', async () => {
-    const socket = await connect({ transports: ['websocket'], auth: { token: signTestAccessToken(keys) } });
-    try {
-      const ack = await socket.timeout(5000).emitWithAck('track', { orderId: 'order-7' });
+  /** The delivery service's own answer to `track`: for an order it has never heard of, NOT_FOUND. */
+  const trackUnknownOrder = (socket: Socket) => socket.timeout(5000).emitWithAck('track', { orderId: randomUUID() });
 
-      expect(ack).toEqual({ ok: true, orderId: 'order-7', transport: 'websocket' });
+  it('when a customer connects over WebSocket, then the upgrade passes both hops and the delivery service answers', async () => {
+    const socket = await connect({ transports: ['websocket'], auth: { token: deliveryToken('customer') } });
+    try {
+      expect(socket.io.engine.transport.name).toBe('websocket');
+      expect(await trackUnknownOrder(socket)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     } finally {
       socket.close();
     }
   });
 
-  it('when a client starts with long-polling, then it reaches the same server and upgrades', async () => {
-    const socket = await connect({ auth: { token: signTestAccessToken(keys) } });
+  it('when a client starts with long-polling, then its session stays on one server and upgrades', async () => {
+    const socket = await connect({ auth: { token: deliveryToken('customer') } });
     try {
       await new Promise<void>((resolve) => {
         if (socket.io.engine.transport.name === 'websocket') resolve();
         else socket.io.engine.once('upgrade', () => resolve());
       });
-      const ack = await socket.timeout(5000).emitWithAck('track', { orderId: 'order-8' });
 
-      expect(ack).toMatchObject({ ok: true, transport: 'websocket' });
+      expect(await trackUnknownOrder(socket)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
     } finally {
       socket.close();
     }
+  });
+
+  it('when the handshake carries a bad token, then the delivery service refuses the connection', async () => {
+    await expect(connect({ transports: ['websocket'], auth: { token: 'not-a-token' } })).rejects.toThrow();
   });
 });
 
