@@ -17,6 +17,7 @@ export * from './internal/internal-auth.js';
 export * from './internal/internal-client.js';
 export * from './lifecycle/lifecycle.js';
 export * from './lifecycle/periodic.js';
+export * from './lifecycle/service-runtime.js';
 export * from './logging/logger.js';
 export * from './logging/request-context.js';
 export * from './messaging/broker.js';
