@@ -2,6 +2,21 @@
  * The data each event carries, per routing key (the contract's Events section). Publishers build these,
  * consumers read them; both import them from here so the two sides cannot drift apart.
  */
+/** Order statuses, in the order an order moves through them; `cancelled` ends it early. */
+export const ORDER_STATUSES = [
+  'pending',
+  'confirmed',
+  'preparing',
+  'ready',
+  'picked_up',
+  'delivered',
+  'cancelled',
+] as const;
+export type OrderStatus = (typeof ORDER_STATUSES)[number];
+
+export const DELIVERY_STATUSES = ['awaiting_driver', 'assigned', 'picked_up', 'delivered', 'cancelled'] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
 export interface LatLng {
   lat: number;
   lng: number;
