@@ -9,4 +9,6 @@ export const TEST_TOOLS: { command: string; pkg: string }[] = [
   { command: 'promtool', pkg: 'prometheus' },
   // Validates docker-compose.yml (there is no Docker engine here to run it).
   { command: 'docker-compose', pkg: 'docker-compose' },
+  // The web app's tests drive a real browser (through playwright-core, which never downloads its own).
+  { command: 'chromium', pkg: 'chromium' },
 ];
