@@ -93,9 +93,12 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
    */
   const authenticate = (route: KongRoute, authorization: string | undefined): AuthUser | undefined => {
     const token = bearerToken(authorization);
+    if (!token) {
+      if (requiresToken(route)) throw new AppError('UNAUTHENTICATED', 'A valid access token is required');
+      return undefined;
+    }
     try {
-      if (token) return verifier.verifySignature(token);
-      throw new AppError('UNAUTHENTICATED', 'A valid access token is required');
+      return verifier.verifySignature(token);
     } catch (err) {
       if (requiresToken(route) || !(err instanceof AppError)) throw err;
       return undefined;
