@@ -1,7 +1,12 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { ConfigError } from '@foodflow/platform';
 import { generateTestKeys } from '@foodflow/platform/testing';
 import { describe, expect, it } from 'vitest';
+import { stringify } from 'yaml';
 import { loadGatewayConfig } from '../src/config.js';
+import { readKongDeclaration } from '../src/kong/declaration.js';
 import { gatewayPolicy } from '../src/kong/policy.js';
 
 const { publicKey } = generateTestKeys();
@@ -47,6 +52,19 @@ describe('gateway configuration', () => {
       perMinute: 100,
       perHour: 1000,
     });
+  });
+
+  it('when the declaration has no rate-limiting plugin, then the environment does not add one', () => {
+    const kong = readKongDeclaration();
+    kong.plugins = kong.plugins?.filter((p) => p.name !== 'rate-limiting');
+    const file = join(mkdtempSync(join(tmpdir(), 'foodflow-kong-')), 'kong.yml');
+    writeFileSync(file, stringify(kong));
+
+    const policy = gatewayPolicy(
+      loadGatewayConfig({ JWT_PUBLIC_KEY: publicKey, KONG_CONFIG_FILE: file, RATE_LIMIT_PER_MINUTE: '10' }),
+    );
+
+    expect(policy.rateLimits).toBeUndefined();
   });
 
   it('when values are wrong, then every problem is listed at once', () => {
