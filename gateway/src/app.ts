@@ -9,6 +9,7 @@ import {
   errorBody,
   errorHandler,
   healthRouter,
+  infrastructureChecks,
   type Logger,
   type Metrics,
   type Redis,
@@ -121,7 +122,7 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     next();
   });
   app.get('/metrics', metrics.handler);
-  app.use(healthRouter([{ name: 'redis', check: () => redis.ping() }]));
+  app.use(healthRouter(infrastructureChecks({ redis })));
   if (policy.cors) app.use(cors(policy.cors));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
     const route = routeFor(req);
