@@ -106,7 +106,10 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     }
   };
 
-  /** Counts the request per user when one is known (people behind one address do not starve each other), else per address. */
+  /**
+   * Counts the request per user when one is known, so people behind one address do not starve each
+   * other, and per client address otherwise.
+   */
   const countRequest = async (user: AuthUser | undefined, req: IncomingMessage): Promise<Record<string, string>> =>
     limiter ? limiter.consume(user ? `user:${user.id}` : `ip:${proxyAddr(req, trusted)}`) : {};
 
