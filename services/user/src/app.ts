@@ -2,6 +2,7 @@ import {
   createHttpApp,
   type Database,
   every,
+  infrastructureChecks,
   type Logger,
   type Metrics,
   type Redis,
@@ -76,10 +77,7 @@ export function createApp(deps: UserServiceDeps): UserServiceApp {
     title: 'Food Flow user service',
     logger,
     metrics,
-    health: [
-      { name: 'postgres', check: () => db.check() },
-      { name: 'redis', check: () => redis.ping() },
-    ],
+    health: infrastructureChecks({ db, redis }),
     routes: (router) => {
       router.use(authRoutes(authService, accessTokens.jwks, authenticated));
       router.use(userRoutes(userService, authenticated));
