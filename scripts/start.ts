@@ -10,7 +10,7 @@ import { runSeeds } from './seed.js';
 
 /**
  * `npm start`: everything from a fresh clone to a running stack. Checks PostgreSQL, Redis and RabbitMQ,
- * makes development keys, creates and migrates the database, seeds demo data, builds, starts every
+ * makes development keys, creates and migrates the database, builds, seeds demo data, starts every
  * service and the gateway, waits until each is ready, and says where to go. Ctrl-C stops it all.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -49,10 +49,11 @@ const keys = ensureDevKeys(root);
 const settings = databaseSettings();
 console.log(`Preparing database ${settings.database}…`);
 await bootstrapDatabase({ ...settings, log: (m) => console.log(`  ${m}`) });
-console.log('Seeding demo data…');
-await runSeeds();
+// Built before seeding: the seeds use the services' own code (password hashing, encryption).
 console.log('Building…');
 run('npx', ['tsc', '-b']);
+console.log('Seeding demo data…');
+await runSeeds();
 
 const processes = presentProcesses(root);
 const children: ChildProcess[] = [];
