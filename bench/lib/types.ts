@@ -1,0 +1,75 @@
+/**
+ * The benchmark harness's vocabulary. Every `bench/scenarios/*.ts` module exports `scenarios: Scenario[]`;
+ * the runner finds them, runs those whose name matches the command-line filter, measures the baselines
+ * each one asks for in the same run, and reports every figure as a ratio against its baseline.
+ */
+
+/** One measured figure set, from autocannon. */
+export interface Measurement {
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Non-2xx answers and socket errors; a measurement with errors is reported as failed. */
+  errors: number;
+}
+
+/** How hard to push: open-loop at a fixed `rate` (requests/s across all connections), or as fast as possible. */
+export interface Load {
+  connections: number;
+  durationS: number;
+  warmupS: number;
+  rate?: number;
+}
+
+/** What to request; `next` varies each request (e.g. a fresh query so nothing is served from a cache). */
+export interface Target {
+  baseUrl: string;
+  path: string;
+  method?: 'GET' | 'POST' | 'PUT';
+  headers?: Record<string, string>;
+  body?: string;
+  next?: () => { path: string; body?: string };
+}
+
+/**
+ * What a scenario hands back: its measurement, and the exact response the baselines (a bare Express 5 app
+ * and a bare node:http server) must send under the same load. `compare` says which figure the ratio is
+ * about: throughput (rps / baseline rps) or latency (baseline p99 / p99); higher is better for both.
+ */
+export interface ScenarioOutcome {
+  measurement: Measurement;
+  load: Load;
+  compare: 'throughput' | 'latency';
+  baseline?: { path: string; contentType: string; body: Buffer };
+}
+
+/** A part of the system a scenario needs running (a service, a database with data), shared across scenarios. */
+export interface Fixture<T> {
+  value: T;
+  stop: () => Promise<void>;
+}
+
+export interface BenchContext {
+  /** Warms up, then measures `target` under `load`. */
+  measure(target: Target, load: Load): Promise<Measurement>;
+  /** Starts a fixture the first time it is asked for; the runner stops every fixture at the end. */
+  fixture<T>(name: string, start: () => Promise<Fixture<T>>): Promise<T>;
+  log(message: string): void;
+}
+
+export interface Scenario {
+  name: string;
+  /** The goal, shown beside the result (e.g. "ratio ≥ 0.7"). */
+  goal?: string;
+  run(context: BenchContext): Promise<ScenarioOutcome>;
+}
+
+/** One line of `bench/results/latest.json`. */
+export interface ResultRow {
+  scenario: string;
+  rps: number;
+  p50Ms: number;
+  p99Ms: number;
+  baselineScenario: string | null;
+  ratio: number | null;
+}
