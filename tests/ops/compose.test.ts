@@ -1,7 +1,12 @@
-import { existsSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
+import { createPublicKey, generateKeyPairSync } from 'node:crypto';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { parse } from 'yaml';
 import { STACK } from '../../scripts/lib/stack.js';
-import { commandExists, readText, readYaml, repoPath, runCommand, workspaceDirs } from './lib/repo.js';
+import { commandExists, readText, readYaml, repoPath, ROOT, runCommand, workspaceDirs } from './lib/repo.js';
 
 /**
  * docker-compose.yml, deploy/Dockerfile and the Filebeat configuration. There is no Docker engine
@@ -224,8 +229,63 @@ describe('edge', () => {
     );
   });
 
+  it('when the kong-config job renders gateway/kong.yml, then the jwt credential holds the public key intact', () => {
+    const dir = mkdtempSync(join(tmpdir(), 'foodflow-kong-render-'));
+    try {
+      // decK is not installable here. This stand-in does what decK documents for the file: every
+      // ${{ env "DECK_…" }} replaced in the raw text before the YAML is parsed, values only with
+      // --populate-env-vars (placeholders otherwise), and a missing variable is an error.
+      const deck = join(dir, 'deck');
+      writeFileSync(
+        deck,
+        `#!/usr/bin/env node
+const fs = require('node:fs');
+const args = process.argv.slice(2);
+if (args[0] !== 'file' || args[1] !== 'render' || !args.includes('--populate-env-vars')) process.exit(2);
+const input = args.find((a, i) => i > 1 && !a.startsWith('-') && args[i - 1] !== '-o');
+const text = fs.readFileSync(input, 'utf8').replace(/\\$\\{\\{\\s*env\\s+"(DECK_\\w+)"\\s*\\}\\}/g, (_, name) => {
+  if (process.env[name] === undefined) { console.error('missing ' + name); process.exit(3); }
+  return process.env[name];
+});
+if (text.includes('\\$\\{\\{')) { console.error('unsupported template'); process.exit(4); }
+fs.writeFileSync(args[args.indexOf('-o') + 1], text);
+`,
+      );
+      chmodSync(deck, 0o755);
+      const { publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      const pem = publicKey.export({ type: 'spki', format: 'pem' }).toString();
+      writeFileSync(join(dir, 'jwt-public.pem'), pem);
+      const out = join(dir, 'kong.yml');
+      const result = spawnSync(
+        'sh',
+        ['deploy/render-kong-config.sh', join(dir, 'jwt-public.pem'), 'gateway/kong.yml', out],
+        {
+          cwd: ROOT,
+          encoding: 'utf8',
+          env: { ...process.env, PATH: `${dir}:${process.env['PATH']}` },
+        },
+      );
+      expect(result.status, result.stderr).toBe(0);
+      const rendered = parse(readFileSync(out, 'utf8')) as {
+        consumers?: { jwt_secrets?: { algorithm?: string; rsa_public_key?: string }[] }[];
+      };
+      const secrets = (rendered.consumers ?? []).flatMap((c) => c.jwt_secrets ?? []);
+      expect(secrets.length).toBeGreaterThan(0);
+      for (const secret of secrets) {
+        const key = createPublicKey(secret.rsa_public_key ?? '');
+        expect(key.export({ type: 'spki', format: 'pem' }).toString()).toBe(pem);
+      }
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it('when Nginx starts, then it serves port 80 with the repository configuration in front of Kong', () => {
     const nginx = compose.services['nginx']!;
+    expect(nginx.build).toMatchObject({ dockerfile: 'deploy/Dockerfile', target: 'edge' });
+    expect(readText('deploy/Dockerfile')).toMatch(/^COPY --from=web \/app\/frontend\/dist \/usr\/share\/nginx\/html$/m);
+    expect(readText('nginx/nginx.conf')).toMatch(/root \/usr\/share\/nginx\/html;/);
+    expect(readText('nginx/nginx.conf')).toMatch(/server kong:8000;/);
     expect(nginx.ports).toEqual(['80:80']);
     expect(nginx.volumes).toContain('./nginx/nginx.conf:/etc/nginx/nginx.conf:ro');
     expect(nginx.depends_on?.['kong']?.condition).toBe('service_healthy');
