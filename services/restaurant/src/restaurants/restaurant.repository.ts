@@ -135,8 +135,8 @@ export class RestaurantRepository {
     if (query.near) {
       const centre = `ll_to_earth(${param(query.near.lat)}, ${param(query.near.lng)})`;
       const radiusM = param(query.radiusKm * 1000);
-      distance = `earth_distance(${centre}, ll_to_earth(lat, lng))`;
-      where.push(`earth_box(${centre}, ${radiusM}) @> ll_to_earth(lat, lng)`, `${distance} <= ${radiusM}`);
+      distance = `earth_distance(${centre}, earth_location)`;
+      where.push(`earth_box(${centre}, ${radiusM}) @> earth_location`, `${distance} <= ${radiusM}`);
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const offset = (query.page - 1) * query.pageSize;
