@@ -4,6 +4,7 @@ import {
   createHttpApp,
   type Database,
   every,
+  infrastructureChecks,
   type Logger,
   type Metrics,
   OutboxRelay,
@@ -105,13 +106,10 @@ export function createApp(deps: AppDeps): DeliveryApp {
   });
 
   const app = createHttpApp({
+    title: 'Food Flow delivery service',
     logger,
     metrics,
-    health: [
-      { name: 'postgres', check: () => db.check() },
-      { name: 'redis', check: () => redis.ping() },
-      { name: 'rabbitmq', check: async () => broker.waitForConnection(1000) },
-    ],
+    health: infrastructureChecks({ db, redis, broker }),
     routes: (express) => {
       express.use(driverRoutes(new DriverService(presence, assignment, logger), verifier));
       express.use(deliveryRoutes(deliveryService, verifier));

@@ -1,52 +1,21 @@
-import {
-  Broker,
-  createLogger,
-  createMetrics,
-  createRedis,
-  Database,
-  Lifecycle,
-  listen,
-  TokenVerifier,
-} from '@foodflow/platform';
+import { ServiceRuntime, TokenVerifier } from '@foodflow/platform';
 import { createApp } from './app.js';
-import { loadDeliveryConfig, SERVICE_NAME } from './config.js';
+import { loadDeliveryConfig } from './config.js';
 
-const config = loadDeliveryConfig();
-const logger = createLogger({ service: SERVICE_NAME, level: config.logLevel });
-const metrics = createMetrics(SERVICE_NAME);
-const lifecycle = new Lifecycle(logger);
-lifecycle.handleSignals(config.shutdownTimeoutMs);
+const runtime = ServiceRuntime.boot(() => loadDeliveryConfig());
+const { config, logger, metrics, lifecycle } = runtime;
 
-try {
-  const db = new Database({
-    url: config.database.url,
-    readUrl: config.database.readUrl,
-    max: config.database.poolMax,
-    logger,
-    metrics,
-    applicationName: SERVICE_NAME,
-  });
-  lifecycle.onShutdown('database', () => db.close());
-  const redis = createRedis(config.redisUrl, logger, SERVICE_NAME);
-  lifecycle.onShutdown('redis', () => redis.quit());
-  const socketRedis = createRedis(config.redisUrl, logger, `${SERVICE_NAME}-socket.io`);
-  lifecycle.onShutdown('socket.io redis', () => socketRedis.quit());
-  const broker = new Broker({ url: config.amqpUrl, logger, name: SERVICE_NAME });
-  lifecycle.onShutdown('rabbitmq', () => broker.close());
+// Closed in reverse order: the server drains first, then the work it relied on stops.
+await runtime.run(async () => {
+  const db = runtime.database();
+  const redis = runtime.redis();
+  const socketRedis = runtime.redis(`${config.service}-socket.io`);
+  const broker = runtime.broker();
   const verifier = new TokenVerifier({ ...config.auth, redis });
-
   const service = createApp({ config, logger, metrics, db, redis, socketRedis, broker, verifier });
   await service.start();
-  lifecycle.onShutdown('consumers, relay and sockets', () => service.stop());
-  const http = await listen(service.server, config.http.port, config.http.host);
-  // Closed first: sockets are sent to other instances, new requests refused, in-flight ones finished.
-  lifecycle.onShutdown('http server', async () => {
-    service.disconnectSockets();
-    await http.close(config.shutdownTimeoutMs / 2);
-  });
-  logger.info(`Delivery service listening on ${config.http.host}:${http.port}`);
-} catch (err) {
-  logger.error('Delivery service failed to start', { err });
-  await lifecycle.shutdown();
-  process.exit(1);
-}
+  lifecycle.onShutdown('consumers, outbox relay, periodic jobs and Socket.IO', service.stop);
+  // This instance's sockets are let go first, so the server can close; clients reconnect to another
+  // instance and recover their rooms there.
+  await runtime.serve(service.server, service.disconnectSockets);
+});

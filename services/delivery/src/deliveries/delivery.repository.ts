@@ -1,10 +1,7 @@
-import type { Database, LatLng } from '@foodflow/platform';
+import type { Database, DeliveryStatus, LatLng } from '@foodflow/platform';
 
 /** A pool (`Database`) or a transaction's client: anything that runs a parameterized statement. */
 export type Sql = Pick<Database, 'query'>;
-
-export const DELIVERY_STATUSES = ['awaiting_driver', 'assigned', 'picked_up', 'delivered', 'cancelled'] as const;
-export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export interface LocationFix {
   lat: number;

@@ -1,5 +1,5 @@
 import Joi from 'joi';
-import { DELIVERY_STATUSES, type DeliveryStatus } from './delivery.repository.js';
+import { DELIVERY_STATUSES, type DeliveryStatus } from '@foodflow/platform';
 
 export const deliveryIdParams = Joi.object({ id: Joi.string().guid().required() });
 

@@ -5,12 +5,13 @@ import {
   type EventEnvelope,
   type Logger,
   type Metrics,
+  type OrderStatus,
   type PoolClient,
   validateValue,
 } from '@foodflow/platform';
 import type { DeliveryRepository } from '../deliveries/delivery.repository.js';
 import { deliveryEventSchema, orderRefSchema, orderWithDriverSchema } from '../orders/order-events.schemas.js';
-import type { OrderCopyRepository, OrderStatus } from '../orders/order-copy.repository.js';
+import type { OrderCopyRepository } from '../orders/order-copy.repository.js';
 import type { Realtime } from '../realtime/realtime.js';
 import { recipients } from './notification-messages.js';
 

@@ -1,16 +1,5 @@
-import type { OrderRef } from '@foodflow/platform';
+import type { OrderRef, OrderStatus } from '@foodflow/platform';
 import type { Sql } from '../deliveries/delivery.repository.js';
-
-export const ORDER_STATUSES = [
-  'pending',
-  'confirmed',
-  'preparing',
-  'ready',
-  'picked_up',
-  'delivered',
-  'cancelled',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
 
 /** How far along an order is; events may arrive out of order, and the copy only ever moves forward. */
 const STATUS_RANK: Record<OrderStatus, number> = {
