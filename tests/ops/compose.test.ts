@@ -164,6 +164,24 @@ describe('Food Flow services', () => {
     },
   );
 
+  it.each(nodeServices.map(([name, s]) => [name, s] as const))(
+    'when %s starts in production mode, then every variable production requires is given',
+    (name, service) => {
+      // devDefault(...) marks what has a development default but must be set explicitly in production.
+      const required = (file: string): string[] =>
+        [...readText(file).matchAll(/\b([A-Z][A-Z0-9_]+):\s*devDefault\(/g)].map((m) => m[1]!);
+      const stack = STACK.find((p) => `${p.name}-service` === name)!;
+      const env = service.environment ?? {};
+      const fromFiles = readText('deploy/docker-entrypoint.sh');
+      expect(env['NODE_ENV']).toBe('production');
+      const missing = [
+        ...required('packages/platform/src/config/config.ts'),
+        ...required(`${stack.dir}/src/config.ts`),
+      ].filter((v) => env[v] === undefined && !(env[`${v}_FILE`] !== undefined && fromFiles.includes(v)));
+      expect(missing).toEqual([]);
+    },
+  );
+
   it('when the services start, then the database is bootstrapped and seeded first by a one-shot job', () => {
     const bootstrap = compose.services['db-bootstrap']!;
     expect(bootstrap.build?.target).toBe('tools');
