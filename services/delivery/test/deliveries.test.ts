@@ -306,3 +306,31 @@ describe('PUT /api/deliveries/:id/location', () => {
     expect(rows[0]?.n).toBe(0);
   });
 });
+
+describe('location history retention', () => {
+  it('when positions are older than the retention period, then the periodic purge removes only those', async () => {
+    const purging = await startInstance({ PURGE_INTERVAL_MS: '1000', LOCATION_RETENTION_HOURS: '1' });
+    try {
+      const { driver, area, deliveryId } = await driverWithDelivery();
+      for (const p of [area, eastOf(area, 0.1)]) {
+        await http('PUT', url(`/api/deliveries/${deliveryId}/location`), { token: driver.token, body: p });
+      }
+      await world.db.query(
+        `UPDATE delivery_locations SET recorded_at = now() - interval '2 hours'
+          WHERE id = (SELECT min(id) FROM delivery_locations WHERE delivery_id = $1)`,
+        [deliveryId],
+      );
+
+      const left = await eventually(async () => {
+        const { rows } = await world.db.query<{ lat: number; lng: number }>(
+          'SELECT lat, lng FROM delivery_locations WHERE delivery_id = $1',
+          [deliveryId],
+        );
+        return rows.length === 1 ? rows : undefined;
+      });
+      expect(left[0]).toEqual(eastOf(area, 0.1));
+    } finally {
+      await purging.close();
+    }
+  });
+});

@@ -168,6 +168,13 @@ describe('Socket.IO handshake', () => {
     expect(failure?.data?.code).toBe(code);
   });
 
+  it('when a client is connected, then the connected sockets gauge counts it', async () => {
+    await open(b, user('customer').token);
+    const metrics = await http('GET', `${b.baseUrl}/metrics`);
+    const line = /^socket_connections\{[^}]*\} (\d+)$/m.exec(metrics.body);
+    expect(Number(line?.[1])).toBeGreaterThanOrEqual(1);
+  });
+
   it('when the token expires while connected, then the server disconnects the socket', async () => {
     const socket = await open(a, token('customer', randomUUID(), 'Brief', 2));
     const reason = await new Promise<string>((resolve) => socket.once('disconnect', resolve));
