@@ -465,7 +465,7 @@ export async function seed(ctx: SeedContext): Promise<void> {
          ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id, name = EXCLUDED.name,
            description = EXCLUDED.description, cuisine = EXCLUDED.cuisine, street = EXCLUDED.street,
            postal_code = EXCLUDED.postal_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng,
-           opening_hours = EXCLUDED.opening_hours, rating = EXCLUDED.rating,
+           time_zone = EXCLUDED.time_zone, opening_hours = EXCLUDED.opening_hours, rating = EXCLUDED.rating,
            delivery_fee_cents = EXCLUDED.delivery_fee_cents, min_order_cents = EXCLUDED.min_order_cents,
            prep_time_minutes = EXCLUDED.prep_time_minutes, is_accepting_orders = true`,
         [

@@ -1,5 +1,15 @@
 import { createServer } from 'node:http';
-import { Broker, createLogger, createMetrics, createRedis, Database, Lifecycle, listen } from '@foodflow/platform';
+import {
+  Broker,
+  createLogger,
+  createMetrics,
+  createRedis,
+  Database,
+  every,
+  Lifecycle,
+  listen,
+  purgeInbox,
+} from '@foodflow/platform';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
@@ -26,6 +36,9 @@ lifecycle.onShutdown('rabbitmq', () => broker.close());
 const { app, start, stop } = createApp({ config, logger, metrics, db, redis, broker });
 await start();
 lifecycle.onShutdown('order.created consumer', stop);
+// Inbox marks only need to outlive any redelivery of their event; a week is far beyond that.
+const inboxPurge = every('inbox purge', 60 * 60 * 1000, () => purgeInbox(db, 7 * 24), logger);
+lifecycle.onShutdown('inbox purge', () => inboxPurge.stop());
 
 const server = createServer(app);
 const { port, close } = await listen(server, config.http.port, config.http.host);
