@@ -4,6 +4,7 @@ import {
   createHttpApp,
   type Database,
   every,
+  infrastructureChecks,
   type Logger,
   type Metrics,
   OutboxRelay,
@@ -77,16 +78,7 @@ export function createApp(deps: AppDeps): OrderApp {
     logger,
     metrics,
     title: 'Food Flow order service',
-    health: [
-      { name: 'postgres', check: () => db.check() },
-      { name: 'redis', check: () => redis.ping() },
-      {
-        name: 'rabbitmq',
-        check: async () => {
-          if (!broker.isConnected()) throw new Error('not connected');
-        },
-      },
-    ],
+    health: infrastructureChecks({ db, redis, broker }),
     routes: (http) => {
       http.use(cartRoutes(new CartService(carts, restaurants), authenticate));
       http.use(orderRoutes({ orders, checkout, idempotency, authenticate }));

@@ -1,7 +1,7 @@
 import Joi from 'joi';
 import { devDefault, type Env, loadServiceConfig } from '@foodflow/platform';
 
-export const SERVICE_NAME = 'order-service';
+const SERVICE_NAME = 'order-service';
 
 export interface OrderServiceExtra {
   userServiceUrl: string;
