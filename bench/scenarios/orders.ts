@@ -1,0 +1,233 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import amqplib from 'amqplib';
+import { ORDERS_EXCHANGE } from '@foodflow/platform';
+import { generateTestKeys, signTestAccessToken } from '@foodflow/platform/testing';
+import { BENCH_REDIS_URL, benchAmqpUrl, benchDatabaseUrl, prepareInfrastructure } from '../lib/infrastructure.js';
+import { freePort, startTsProcess, stopProcess, waitUntilReady } from '../lib/processes.js';
+import type { BenchContext, Load, Measurement, Scenario, Target } from '../lib/types.js';
+
+/**
+ * `orders.create`: HTTP → commit (order, payment, idempotency key and outbox row in one transaction) →
+ * broker confirm, on the real order service against PostgreSQL, Redis and RabbitMQ. Its peers (pricing,
+ * addresses) are a fixed in-memory stand-in, so only the order service is measured. Every request is a
+ * different customer with a filled cart and a fresh Idempotency-Key, as real checkouts are.
+ */
+
+interface OrderStack {
+  baseUrl: string;
+  /** Customers whose carts are filled and who have not checked out yet. */
+  takeCustomers(count: number): Promise<Customer[]>;
+}
+
+interface Customer {
+  token: string;
+  addressId: string;
+}
+
+/** A request shaped for autocannon: a new customer's checkout each time. */
+interface CheckoutRequest {
+  path: string;
+  body: string;
+  headers: Record<string, string>;
+}
+
+/** Starts the peers stand-in, the order service and a queue that keeps every `order.*` event, as consumers would. */
+async function startOrderStack(context: BenchContext) {
+  await prepareInfrastructure();
+  const broker = await amqplib.connect(benchAmqpUrl());
+  const channel = await broker.createChannel();
+  await channel.assertExchange(ORDERS_EXCHANGE, 'topic', { durable: true });
+  // Durable and persistent like the real consumers' queues, so confirms include the disk write.
+  const { queue } = await channel.assertQueue(`bench.orders.${randomUUID()}`, { durable: true });
+  await channel.bindQueue(queue, ORDERS_EXCHANGE, 'order.*');
+
+  const secret = randomBytes(32).toString('hex');
+  const peersPort = await freePort();
+  const peers = startTsProcess('bench/fixtures/order-peers.ts', [String(peersPort), secret], process.env);
+  const [firstLine] = (await once(peers.stdout!, 'data')) as [Buffer];
+  const { menuItemIds } = JSON.parse(firstLine.toString()) as { menuItemIds: string[] };
+
+  const keys = generateTestKeys();
+  const port = await freePort();
+  const peersUrl = `http://127.0.0.1:${peersPort}`;
+  const service = startTsProcess('services/order/src/main.ts', [], {
+    ...process.env,
+    NODE_ENV: 'production',
+    LOG_LEVEL: 'warn',
+    PORT: String(port),
+    HOST: '127.0.0.1',
+    DATABASE_URL: benchDatabaseUrl('orders_service'),
+    DATABASE_POOL_MAX: '20',
+    REDIS_URL: BENCH_REDIS_URL,
+    AMQP_URL: benchAmqpUrl(),
+    JWT_PUBLIC_KEY: keys.publicKey,
+    INTERNAL_API_SECRET: secret,
+    RESTAURANT_SERVICE_URL: peersUrl,
+    USER_SERVICE_URL: peersUrl,
+  });
+  const baseUrl = `http://127.0.0.1:${port}`;
+  await waitUntilReady(`${baseUrl}/health/ready`, service);
+
+  /** Fills carts through the API, a few at a time, before the measurement starts. */
+  const takeCustomers = async (count: number): Promise<Customer[]> => {
+    const customers: Customer[] = [];
+    // Signed batch by batch: signing them all first would stall this process long enough for the service
+    // to close its idle keep-alive connections under the client's feet.
+    for (let i = 0; i < count; i += 50) {
+      const batch = Array.from({ length: Math.min(50, count - i) }, () => ({
+        token: signTestAccessToken({ privateKey: keys.privateKey, role: 'customer' }),
+        addressId: randomUUID(),
+      }));
+      customers.push(...batch);
+      await Promise.all(
+        batch.map(async (customer, index) => {
+          const res = await fetch(`${baseUrl}/api/cart/items`, {
+            method: 'POST',
+            headers: { authorization: `Bearer ${customer.token}`, 'content-type': 'application/json' },
+            body: JSON.stringify({ menuItemId: menuItemIds[index % menuItemIds.length], quantity: 2 }),
+          });
+          if (!res.ok) throw new Error(`Filling a cart answered ${res.status}: ${await res.text()}`);
+        }),
+      );
+    }
+    context.log(`orders: ${count} carts filled`);
+    return customers;
+  };
+
+  return {
+    value: { baseUrl, takeCustomers } satisfies OrderStack,
+    stop: async () => {
+      await stopProcess(service);
+      await stopProcess(peers);
+      await channel.deleteQueue(queue);
+      await broker.close();
+    },
+  };
+}
+
+/** A target handing each request to the next unused customer. */
+function checkoutTarget(stack: OrderStack, customers: Customer[]): Target {
+  let next = 0;
+  const request = (): CheckoutRequest => {
+    const customer = customers[next % customers.length] as Customer;
+    next += 1;
+    return {
+      path: '/api/orders',
+      body: JSON.stringify({ addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_visa' } }),
+      headers: {
+        authorization: `Bearer ${customer.token}`,
+        'content-type': 'application/json',
+        'idempotency-key': randomUUID(),
+      },
+    };
+  };
+  return { baseUrl: stack.baseUrl, path: '/api/orders', method: 'POST', next: request };
+}
+
+/** Enough customers for the warm-up and the run at `expectedRps`, with room to spare. */
+const customersFor = (load: Load, expectedRps: number): number =>
+  Math.ceil((load.warmupS + load.durationS) * expectedRps * 1.3);
+
+/** One order response, for the baselines to send the same bytes. */
+async function sampleOrder(stack: OrderStack): Promise<{ path: string; contentType: string; body: Buffer }> {
+  const [customer] = await stack.takeCustomers(1);
+  const { path, body, headers } = (checkoutTarget(stack, [customer as Customer]).next?.() ?? {}) as CheckoutRequest;
+  const res = await fetch(`${stack.baseUrl}${path}`, { method: 'POST', headers, body });
+  if (res.status !== 201) throw new Error(`Checkout answered ${res.status}: ${await res.text()}`);
+  return {
+    path: '/',
+    contentType: res.headers.get('content-type') ?? 'application/json',
+    body: Buffer.from(await res.arrayBuffer()),
+  };
+}
+
+interface Histogram {
+  buckets: [number, number][];
+  count: number;
+}
+
+/** The relay's commit-to-confirm histogram, read from the service's metrics. */
+async function readLag(baseUrl: string): Promise<Histogram> {
+  const text = await (await fetch(`${baseUrl}/metrics`)).text();
+  const buckets: [number, number][] = [];
+  let count = 0;
+  for (const line of text.split('\n')) {
+    const bucket = /^outbox_publish_lag_seconds_bucket\{.*le="([^"]+)".*\} (\d+)/.exec(line);
+    if (bucket) buckets.push([bucket[1] === '+Inf' ? Infinity : Number(bucket[1]), Number(bucket[2])]);
+    const total = /^outbox_publish_lag_seconds_count\{.*\} (\d+)/.exec(line);
+    if (total) count = Number(total[1]);
+  }
+  return { buckets, count };
+}
+
+/** A quantile of the observations made between two snapshots, interpolated within its bucket as Prometheus does. */
+function quantileMs(before: Histogram, after: Histogram, q: number): number {
+  const count = after.count - before.count;
+  if (count === 0) throw new Error('No event was published during the run');
+  const rank = q * count;
+  let lower = 0;
+  let below = 0;
+  for (const [le, cumulative] of after.buckets) {
+    const inBucket = cumulative - (before.buckets.find(([l]) => l === le)?.[1] ?? 0);
+    if (inBucket >= rank) {
+      if (le === Infinity) return lower * 1000;
+      const share = inBucket === below ? 0 : (rank - below) / (inBucket - below);
+      return (lower + (le - lower) * share) * 1000;
+    }
+    lower = le;
+    below = inBucket;
+  }
+  return NaN;
+}
+
+const stack = (context: BenchContext) => context.fixture('orders.stack', () => startOrderStack(context));
+
+export const scenarios: Scenario[] = [
+  {
+    name: 'orders.create',
+    goal: '≥ 400 orders/s sustained',
+    async run(context) {
+      const orders = await stack(context);
+      const load: Load = { connections: 40, durationS: 10, warmupS: 3 };
+      const baseline = await sampleOrder(orders);
+      const customers = await orders.takeCustomers(customersFor(load, 900));
+      const measurement = await context.measure(checkoutTarget(orders, customers), load);
+      return { measurement, load, compare: 'throughput', baseline };
+    },
+  },
+  {
+    name: 'orders.create.fixed-rate',
+    goal: 'p99 ≤ 50 ms at 200 orders/s',
+    async run(context) {
+      const orders = await stack(context);
+      const load: Load = { connections: 20, durationS: 10, warmupS: 2, rate: 200 };
+      const baseline = await sampleOrder(orders);
+      const customers = await orders.takeCustomers(customersFor(load, 200));
+      const measurement = await context.measure(checkoutTarget(orders, customers), load);
+      return { measurement, load, compare: 'latency', baseline };
+    },
+  },
+  {
+    name: 'orders.outbox-lag',
+    goal: 'outbox lag p99 ≤ 100 ms at 200 orders/s (p50/p99 are the lag; rps the orders placed)',
+    async run(context) {
+      const orders = await stack(context);
+      const load: Load = { connections: 20, durationS: 10, warmupS: 0, rate: 200 };
+      const customers = await orders.takeCustomers(customersFor(load, 200));
+      // Let the relay publish whatever earlier scenarios left, so only this run's events are counted.
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const before = await readLag(orders.baseUrl);
+      const placed = await context.measure(checkoutTarget(orders, customers), load);
+      await new Promise((resolve) => setTimeout(resolve, 2000));
+      const after = await readLag(orders.baseUrl);
+      const measurement: Measurement = {
+        rps: placed.rps,
+        p50Ms: quantileMs(before, after, 0.5),
+        p99Ms: quantileMs(before, after, 0.99),
+        errors: placed.errors,
+      };
+      return { measurement, load, compare: 'latency' };
+    },
+  },
+];
