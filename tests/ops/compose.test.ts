@@ -196,11 +196,17 @@ describe('Food Flow services', () => {
 });
 
 describe('metrics wiring', () => {
-  const prometheus = readYaml<{ scrape_configs: { job_name: string; static_configs: { targets: string[] }[] }[] }>(
-    'monitoring/prometheus/prometheus.yml',
-  );
-  const targets = (job: string): string[] =>
-    prometheus.scrape_configs.find((c) => c.job_name === job)?.static_configs.flatMap((s) => s.targets) ?? [];
+  interface ScrapeConfig {
+    job_name: string;
+    static_configs?: { targets: string[] }[];
+    dns_sd_configs?: { names: string[]; type: string; port: number }[];
+  }
+  const prometheus = readYaml<{ scrape_configs: ScrapeConfig[] }>('monitoring/prometheus/prometheus.yml');
+  const job = (name: string): ScrapeConfig | undefined => prometheus.scrape_configs.find((c) => c.job_name === name);
+  const targets = (name: string): string[] => [
+    ...(job(name)?.static_configs ?? []).flatMap((s) => s.targets),
+    ...(job(name)?.dns_sd_configs ?? []).flatMap((d) => d.names.map((n) => `${n}:${d.port}`)),
+  ];
 
   it('when Prometheus scrapes the services, then its targets are exactly the Compose services on their ports', () => {
     const expected = nodeServices.map(([name, s]) => `${name}:${s.environment?.['PORT']}`);

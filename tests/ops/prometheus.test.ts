@@ -28,7 +28,8 @@ interface RuleTests {
 interface ScrapeConfig {
   job_name: string;
   metrics_path?: string;
-  static_configs: { targets: string[] }[];
+  static_configs?: { targets: string[] }[];
+  dns_sd_configs?: { names: string[]; type: string; port: number }[];
 }
 
 const alerts = readYaml<RuleFile>('monitoring/prometheus/alerts.yml')
@@ -113,13 +114,14 @@ describe('alert rules', () => {
 describe('scrape configuration', () => {
   const config = readYaml<{ scrape_configs: ScrapeConfig[] }>('monitoring/prometheus/prometheus.yml');
   const targetsOf = (job: string): string[] =>
-    config.scrape_configs.find((c) => c.job_name === job)?.static_configs.flatMap((s) => s.targets) ?? [];
+    config.scrape_configs.find((c) => c.job_name === job)?.static_configs?.flatMap((s) => s.targets) ?? [];
 
   it('when the jobs are read, then the services, Kong and RabbitMQ are all scraped', () => {
     expect(config.scrape_configs.map((c) => c.job_name)).toEqual(
       expect.arrayContaining(['foodflow-services', 'kong', 'rabbitmq']),
     );
-    expect(targetsOf('foodflow-services')).toHaveLength(4);
+    const services = config.scrape_configs.find((c) => c.job_name === 'foodflow-services');
+    expect(services?.dns_sd_configs?.flatMap((d) => d.names)).toHaveLength(4);
   });
 
   it('when RabbitMQ is scraped, then it is the per-object endpoint the queue panels and alerts need', () => {
