@@ -119,7 +119,7 @@ export function createApp(deps: AppDeps): DeliveryApp {
 
   const relay = new OutboxRelay({ db, broker, logger, metrics, channel: OUTBOX_CHANNEL });
   const consumers = [
-    createAssignmentConsumer({ broker, db, logger, metrics, deliveryMetrics, deliveries, assignment }),
+    createAssignmentConsumer({ broker, db, logger, metrics, deliveryMetrics, deliveries, orders, assignment }),
     createNotificationHub({ broker, db, logger, metrics, orders, deliveries, realtime }),
   ];
   let jobs: { stop: () => Promise<void> }[] = [];

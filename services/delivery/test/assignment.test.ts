@@ -147,6 +147,31 @@ describe('driver assignment', () => {
     expect(next.driver_id).toBe(driver.id);
   });
 
+  it('when order.ready comes after the order was cancelled, then no delivery is made', async () => {
+    const area = randomArea();
+    const driver = user('driver');
+    await world.goOnline(a.baseUrl, driver, area);
+    const ref = orderRef();
+    await world.publish('order.created', {
+      ...ref,
+      items: [],
+      totalCents: 900,
+      currency: 'USD',
+      deliveryAddress: { label: 'Home', street: '1 Main St', city: 'Town', postalCode: '1000', location: area },
+    });
+    await world.publish('order.cancelled', { ...ref, reason: null, by: 'admin' });
+    await eventually(async () => {
+      const { rows } = await world.db.query('SELECT status FROM orders WHERE id = $1', [ref.orderId]);
+      return rows[0]?.status === 'cancelled' ? true : undefined;
+    });
+
+    await world.readyOrder(area, ref);
+    const control = await world.readyOrder(eastOf(area, 30));
+    await settled(control.orderId, 'awaiting_driver');
+    await sleep(500);
+    expect(await world.delivery(ref.orderId)).toBeUndefined();
+  });
+
   it('when the same order.ready arrives twice, then one delivery exists and one assignment is announced', async () => {
     const area = randomArea();
     const driver = user('driver');

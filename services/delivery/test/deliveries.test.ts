@@ -93,7 +93,7 @@ describe('PUT /api/deliveries/:id/status', () => {
     const steps = await eventually(async () => {
       const mine = announced.filter((e) => e.data.deliveryId === deliveryId);
       return mine.length === 3 ? mine : undefined;
-    });
+    }, 20_000);
     expect(steps.map((e) => e.type)).toEqual(['delivery.assigned', 'delivery.picked_up', 'delivery.delivered']);
     for (const step of steps) expect(step.data).toEqual({ deliveryId, orderId: order.orderId, driverId: driver.id });
 

@@ -8,6 +8,7 @@ import {
   type PoolClient,
   validateValue,
 } from '@foodflow/platform';
+import type { OrderCopyRepository } from '../orders/order-copy.repository.js';
 import { orderRefSchema, orderReadySchema } from '../orders/order-events.schemas.js';
 import type { AssignmentService } from './assignment.service.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
@@ -22,6 +23,7 @@ export interface AssignmentConsumerDeps {
   metrics: Metrics;
   deliveryMetrics: DeliveryMetrics;
   deliveries: DeliveryRepository;
+  orders: OrderCopyRepository;
   assignment: AssignmentService;
 }
 
@@ -30,11 +32,13 @@ export interface AssignmentConsumerDeps {
  * a cancelled order's delivery is cancelled and its driver freed for the next waiting delivery.
  */
 export function createAssignmentConsumer(deps: AssignmentConsumerDeps): EventConsumer {
-  const { db, deliveries, assignment, logger } = deps;
+  const { db, deliveries, orders, assignment, logger } = deps;
 
   const handle = async (event: EventEnvelope, client: PoolClient): Promise<void> => {
     if (event.type === 'order.ready') {
       const order = validateValue(orderReadySchema, event.data);
+      // A retried `order.ready` can come after the order's cancellation; a cancelled order needs no driver.
+      if ((await orders.find(client, order.orderId))?.status === 'cancelled') return;
       const delivery = await deliveries.createAwaiting(client, order);
       if (delivery) await assignment.assignNearest(client, delivery, event.correlationId);
     } else if (event.type === 'order.cancelled') {

@@ -71,6 +71,7 @@ export class AssignmentService {
    */
   async sweep(): Promise<number> {
     const { db, deliveries, presence } = this.deps;
+    if (!(await deliveries.anyAwaiting(db))) return 0;
     const online = await presence.onlineDriverIds();
     if (online.length === 0) return 0;
     const busy = await deliveries.busyDrivers(db, online);

@@ -165,6 +165,11 @@ export class DeliveryRepository {
     return new Set(rows.map((r) => r.driver_id));
   }
 
+  async anyAwaiting(db: Sql): Promise<boolean> {
+    const { rows } = await db.query(`SELECT 1 FROM deliveries WHERE status = 'awaiting_driver' LIMIT 1`);
+    return rows.length > 0;
+  }
+
   /** The oldest delivery waiting within `radiusKm` of a point, locked; others' locked rows are skipped. */
   async lockOldestAwaitingNear(db: Sql, point: LatLng, radiusKm: number): Promise<DeliveryRecord | undefined> {
     const { rows } = await db.query<DeliveryRow>(
