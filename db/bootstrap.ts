@@ -29,10 +29,14 @@ export interface BootstrapOptions {
   /** A superuser connection, e.g. `postgres://postgres@127.0.0.1:5432/postgres`. */
   adminUrl: string;
   database: string;
-  /** Passwords by role name; a role missing here gets its own name (development only). */
+  /** Passwords by role name; a new role missing here gets its own name (refused in production). */
   passwords?: Record<string, string>;
+  production?: boolean;
   log?: (message: string) => void;
 }
+
+/** The environment variable that carries a role's password, e.g. `DB_PASSWORD_ORDERS_SERVICE`. */
+export const passwordVariable = (role: string): string => `DB_PASSWORD_${role.toUpperCase()}`;
 
 const migrationsDir = (schema: string): string => fileURLToPath(new URL(`./migrations/${schema}`, import.meta.url));
 const ident = (name: string): string => pg.escapeIdentifier(name);
@@ -58,22 +62,32 @@ async function withClient<T>(url: string, fn: (client: pg.Client) => Promise<T>)
   }
 }
 
-async function ensureRole(client: pg.Client, role: string, password: string): Promise<void> {
+/**
+ * Creates a login role, or updates its password only when one was given explicitly: a password an
+ * operator rotated by hand is never put back to the development default.
+ */
+async function ensureRole(client: pg.Client, role: string, password: string | undefined): Promise<void> {
   const { rowCount } = await client.query('SELECT 1 FROM pg_roles WHERE rolname = $1', [role]);
-  const verb = rowCount ? 'ALTER' : 'CREATE';
-  await client.query(`${verb} ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
+  if (!rowCount) {
+    await client.query(`CREATE ROLE ${ident(role)} LOGIN PASSWORD ${literal(password ?? role)}`);
+  } else if (password !== undefined) {
+    await client.query(`ALTER ROLE ${ident(role)} LOGIN PASSWORD ${literal(password)}`);
+  }
 }
 
 export async function bootstrapDatabase(options: BootstrapOptions): Promise<void> {
   const log = options.log ?? (() => undefined);
-  const password = (role: string): string => options.passwords?.[role] ?? role;
+  const roles = [OWNER_ROLE, ...SERVICE_SCHEMAS.map((s) => s.role)];
+  const missing = roles.filter((role) => !options.passwords?.[role]);
+  if (options.production && missing.length > 0) {
+    throw new Error(`In production every role needs a password; missing: ${missing.map(passwordVariable).join(', ')}`);
+  }
   const { database } = options;
 
   await withClient(options.adminUrl, async (admin) => {
     await admin.query('SELECT pg_advisory_lock($1)', [LOCK_KEY]);
     try {
-      for (const role of [OWNER_ROLE, ...SERVICE_SCHEMAS.map((s) => s.role)])
-        await ensureRole(admin, role, password(role));
+      for (const role of roles) await ensureRole(admin, role, options.passwords?.[role]);
       for (const { schema, role } of SERVICE_SCHEMAS) {
         await admin.query(`ALTER ROLE ${ident(role)} SET search_path = ${ident(schema)}, public`);
       }

@@ -171,7 +171,7 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
       'Content-Length': Buffer.byteLength(body),
       [REQUEST_ID_HEADER]: id,
       Connection: 'close',
-      ...error.headers,
+      ...(error.retryAfterSeconds === undefined ? {} : { 'Retry-After': error.retryAfterSeconds }),
     };
     const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
     socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n${head.join('')}\r\n${body}`);

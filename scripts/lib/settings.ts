@@ -6,6 +6,7 @@ export function databaseSettings(env: NodeJS.ProcessEnv = process.env): {
   adminUrl: string;
   database: string;
   passwords: Record<string, string>;
+  production: boolean;
 } {
   const passwords: Record<string, string> = {};
   for (const [name, value] of Object.entries(env)) {
@@ -17,5 +18,6 @@ export function databaseSettings(env: NodeJS.ProcessEnv = process.env): {
     adminUrl: env['ADMIN_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     database: env['DATABASE_NAME'] ?? 'foodflow',
     passwords,
+    production: env['NODE_ENV'] === 'production',
   };
 }

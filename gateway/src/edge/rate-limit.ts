@@ -62,7 +62,7 @@ export class RateLimiter {
       if (refused.length === 0) throw rejection;
       const waitMs = Math.max(...refused.map((r) => r.msBeforeNext));
       throw new AppError('RATE_LIMITED', 'Too many requests; retry after the number of seconds in Retry-After', {
-        headers: { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+        retryAfterSeconds: waitMs / 1000,
       });
     }
   }

@@ -37,6 +37,9 @@ beforeAll(async () => {
   router.get('/api/conflict', () => {
     throw new AppError('CONFLICT', 'Already there');
   });
+  router.get('/api/busy', () => {
+    throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'Still working', { retryAfterSeconds: 2.2 });
+  });
   router.get('/api/explode', async () => {
     throw new Error('secret internal detail at /srv/app.ts:12');
   });
@@ -108,6 +111,18 @@ describe('the shared HTTP app', () => {
     expect(res.body.error.requestId).toBe('trace-123');
     expect(JSON.stringify(res.body)).not.toContain('secret internal detail');
     expect(JSON.stringify(res.body)).not.toContain('app.ts');
+  });
+
+  it('when the path has a broken percent-encoding, then 400, never 500', async () => {
+    const res = await http('GET', `${app.baseUrl}/api/items/%E0%A4%A`);
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
+  it('when business code says when to retry, then Retry-After is set', async () => {
+    const res = await http('GET', `${app.baseUrl}/api/busy`);
+    expect(res.status).toBe(409);
+    expect(res.headers.get('retry-after')).toBe('3');
   });
 
   it('when no route matches, then 404 in the contract shape', async () => {

@@ -11,7 +11,10 @@ export function createRedis(url: string, logger: Logger, name = 'redis'): Redis 
   const redis = new Redis(url, {
     connectionName: name,
     maxRetriesPerRequest: 1,
+    // Commands issued while connecting wait for the connection, but never longer than this: an
+    // unreachable Redis must turn into a quick fallback or a 503, not a stalled request.
     enableOfflineQueue: true,
+    commandTimeout: 500,
     connectTimeout: 2000,
     retryStrategy: (attempt) => Math.min(attempt * 200, 2000),
   });

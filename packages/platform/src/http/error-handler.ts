@@ -16,11 +16,10 @@ interface HttpishError {
   type?: string;
   status?: number;
   statusCode?: number;
-  expose?: boolean;
 }
 
-/** Errors raised by body-parser before any of our code runs. */
-function fromBodyParser(err: HttpishError): AppError | undefined {
+/** Errors raised by Express itself or body-parser before any of our code runs. */
+function fromFramework(err: HttpishError): AppError | undefined {
   switch (err.type) {
     case 'entity.parse.failed':
       return new AppError('MALFORMED_JSON', 'The request body is not valid JSON');
@@ -32,8 +31,15 @@ function fromBodyParser(err: HttpishError): AppError | undefined {
     case 'request.aborted':
     case 'request.size.invalid':
       return new AppError('VALIDATION_FAILED', 'The request body was incomplete');
-    default:
+    default: {
+      // Anything else the framework rejects as the client's fault, such as a path whose percent-encoding
+      // does not decode: a 400, never a 500.
+      const status = err.status ?? err.statusCode;
+      if (status !== undefined && status >= 400 && status < 500) {
+        return new AppError('VALIDATION_FAILED', 'The request is malformed');
+      }
       return undefined;
+    }
   }
 }
 
@@ -47,10 +53,10 @@ export function errorHandler(logger: Logger): ErrorRequestHandler {
       next(err);
       return;
     }
-    const known = err instanceof AppError ? err : fromBodyParser(err as HttpishError);
+    const known = err instanceof AppError ? err : fromFramework(err as HttpishError);
     if (known) {
       if (known.status >= 500) logger.warn(known.message, { err: known.cause ?? known });
-      if (known.headers) res.set(known.headers);
+      if (known.retryAfterSeconds !== undefined) res.set('Retry-After', String(known.retryAfterSeconds));
       res.status(known.status).json(errorBody(known.code, known.message, known.details));
       return;
     }

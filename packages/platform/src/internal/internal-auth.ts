@@ -7,7 +7,6 @@ import { AppError } from '../errors/app-error.js';
  * routes, and carries a short-lived HS256 token signed with the shared internal secret. Its issuer names
  * the calling service and its audience the called one, so a token for one service is useless at another.
  */
-export const INTERNAL_PREFIX = '/internal';
 const SERVICE_TOKEN_TYPE = 'svc+jwt';
 const TOKEN_LIFETIME_S = 60;
 

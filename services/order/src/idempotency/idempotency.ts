@@ -93,7 +93,7 @@ export class IdempotencyGuard<T> {
       }
       if (record.state === 'in_progress') {
         throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running', {
-          headers: { 'Retry-After': '1' },
+          retryAfterSeconds: 1,
         });
       }
       return record.response;

@@ -35,7 +35,7 @@ export class LoginLimiter {
     );
     if (waitMs > 0) {
       throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later', {
-        headers: { 'Retry-After': String(Math.max(1, Math.ceil(waitMs / 1000))) },
+        retryAfterSeconds: waitMs / 1000,
       });
     }
   }
