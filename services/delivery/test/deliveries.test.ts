@@ -5,14 +5,10 @@ import { eastOf, type Instance, randomArea, startInstance, user, type User, Worl
 
 let service: Instance;
 let world: World;
-const announced: { type: string; data: { deliveryId: string; orderId: string; driverId: string } }[] = [];
 
 beforeAll(async () => {
   service = await startInstance();
   world = await new World().open();
-  const { queue } = await world.channel.assertQueue('', { exclusive: true });
-  await world.channel.bindQueue(queue, 'orders_exchange', 'delivery.*');
-  await world.channel.consume(queue, (msg) => msg && announced.push(JSON.parse(msg.content.toString())));
 });
 
 afterAll(async () => {
@@ -90,10 +86,15 @@ describe('PUT /api/deliveries/:id/status', () => {
     expect(delivered.body).toMatchObject({ status: 'delivered', driverId: driver.id });
     expect(delivered.body.deliveredAt).toEqual(expect.any(String));
 
+    // The relay marks an outbox row published only once the broker has confirmed it.
     const steps = await eventually(async () => {
-      const mine = announced.filter((e) => e.data.deliveryId === deliveryId);
-      return mine.length === 3 ? mine : undefined;
-    }, 20_000);
+      const { rows } = await world.db.query<{ type: string; data: object }>(
+        `SELECT type, payload->'data' AS data FROM outbox
+          WHERE payload->'data'->>'deliveryId' = $1 AND published_at IS NOT NULL ORDER BY seq`,
+        [deliveryId],
+      );
+      return rows.length === 3 ? rows : undefined;
+    });
     expect(steps.map((e) => e.type)).toEqual(['delivery.assigned', 'delivery.picked_up', 'delivery.delivered']);
     for (const step of steps) expect(step.data).toEqual({ deliveryId, orderId: order.orderId, driverId: driver.id });
 
