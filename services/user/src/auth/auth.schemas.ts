@@ -25,8 +25,20 @@ export const email = Joi.string()
   .lowercase()
   .max(254)
   .email({ tlds: { allow: false } });
-// bcrypt reads at most 72 bytes, hence the upper bound.
-export const password = Joi.string().min(8).max(72);
+const BCRYPT_MAX_BYTES = 72;
+/**
+ * bcrypt reads only the first 72 bytes, so two longer passwords sharing those bytes would both open the
+ * account. Characters outside ASCII take several UTF-8 bytes, hence the byte bound beside the length bound.
+ */
+export const password = Joi.string()
+  .min(8)
+  .max(72)
+  .custom((value: string, helpers) =>
+    Buffer.byteLength(value, 'utf8') > BCRYPT_MAX_BYTES ? helpers.error('password.bytes') : value,
+  )
+  .messages({
+    'password.bytes': `{{#label}} must be at most ${BCRYPT_MAX_BYTES} bytes in UTF-8 (accented letters and symbols count 2-4)`,
+  });
 const refreshToken = Joi.string().max(4096);
 
 export const registerBody = Joi.object<RegisterInput>({

@@ -78,17 +78,16 @@ export class AuthService {
 
   async login(input: LoginInput, clientIp: string): Promise<Session> {
     const { limiter, users, hasher } = this.deps;
-    await limiter.assertAllowed(input.email, clientIp);
+    await limiter.consume(input.email, clientIp);
     const user = await users.findByEmail(input.email);
     const valid = user
       ? await hasher.verify(input.password, user.passwordHash)
       : await hasher.verifyAgainstNothing(input.password);
     if (!user || !valid) {
       this.logins.inc({ outcome: 'failure' });
-      await limiter.recordFailure(input.email, clientIp);
       throw invalidCredentials();
     }
-    await limiter.recordSuccess(input.email);
+    await limiter.recordSuccess(input.email, clientIp);
     this.logins.inc({ outcome: 'success' });
     const refreshToken = await this.deps.db.transaction((q) => this.startFamily(q, user.id));
     return this.session(user, refreshToken);

@@ -8,9 +8,11 @@ export interface LoginLimits {
 }
 
 /**
- * Counts failed logins per account and per client address in Redis (shared by every instance).
- * An account under attack is locked for the rest of the window, whoever tries; one address cannot
- * sweep through many accounts either. A successful login clears the account's count.
+ * Counts login attempts per account and per client address in Redis (shared by every instance).
+ * An attempt is counted atomically *before* the password is compared, so parallel guesses cannot all
+ * slip through between a check and a count. An account under attack is locked for the rest of the
+ * window, whoever tries; one address cannot sweep through many accounts either. A successful login
+ * gives its attempts back.
  */
 export class LoginLimiter {
   private readonly perAccount: RateLimiterRedis;
@@ -22,35 +24,24 @@ export class LoginLimiter {
     this.perIp = new RateLimiterRedis({ ...common, keyPrefix: 'login:fail:ip', points: limits.perIp });
   }
 
-  /** Throws RATE_LIMITED (with `Retry-After`) when the account or the address has used up its failures. */
-  async assertAllowed(email: string, ip: string): Promise<void> {
-    const [account, address] = await this.guard(Promise.all([this.perAccount.get(email), this.perIp.get(ip)]));
-    const blocked = [
-      [account, this.perAccount.points],
-      [address, this.perIp.points],
-    ] as const;
-    const waitMs = Math.max(
-      0,
-      ...blocked.map(([res, limit]) => (res && res.consumedPoints >= limit ? res.msBeforeNext : 0)),
-    );
-    if (waitMs > 0) {
+  /** Spends one attempt of the account and of the address; RATE_LIMITED (with `Retry-After`) when either is used up. */
+  async consume(email: string, ip: string): Promise<void> {
+    const outcomes = await Promise.allSettled([this.perAccount.consume(email), this.perIp.consume(ip)]);
+    const refusals = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+    // Over the limit rejects with the counter state; anything else means the counters are unreachable.
+    const failure = refusals.find((r) => !(r instanceof RateLimiterRes));
+    if (failure !== undefined) throw dependencyUnavailable('The login limiter', failure);
+    if (refusals.length > 0) {
+      const waitMs = Math.max(...refusals.map((r) => (r as RateLimiterRes).msBeforeNext));
       throw new AppError('RATE_LIMITED', 'Too many failed logins; try again later', {
         retryAfterSeconds: waitMs / 1000,
       });
     }
   }
 
-  async recordFailure(email: string, ip: string): Promise<void> {
-    const consume = (limiter: RateLimiterRedis, key: string): Promise<unknown> =>
-      // Going over the limit rejects with the counter state; that is expected here, the next attempt is refused.
-      limiter.consume(key).catch((err: unknown) => {
-        if (!(err instanceof RateLimiterRes)) throw err;
-      });
-    await this.guard(Promise.all([consume(this.perAccount, email), consume(this.perIp, ip)]));
-  }
-
-  async recordSuccess(email: string): Promise<void> {
-    await this.guard(this.perAccount.delete(email));
+  /** A successful login clears the account's count and returns the attempt it took from the address. */
+  async recordSuccess(email: string, ip: string): Promise<void> {
+    await this.guard(Promise.all([this.perAccount.delete(email), this.perIp.reward(ip, 1)]));
   }
 
   /** Without the counters, logins fail closed rather than allow unlimited guessing. */
