@@ -12,9 +12,14 @@ const region = (): HTMLElement => {
   return element;
 };
 
+/** Older toasts give way to newer ones, so a burst of events never covers the screen. */
+const MAX_TOASTS = 3;
+
 export function toast(message: string, kind: 'info' | 'error' | 'success' = 'info'): void {
   const item = h('div', { class: `toast toast-${kind}` }, message);
-  region().append(item);
+  const container = region();
+  container.append(item);
+  while (container.childElementCount > MAX_TOASTS) container.firstElementChild?.remove();
   setTimeout(() => item.remove(), kind === 'error' ? 8000 : 5000);
 }
 

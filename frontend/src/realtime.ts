@@ -22,9 +22,19 @@ const tracked = new Map<string, Set<TrackHandlers>>();
 const notificationListeners = new Set<(notification: Notification) => void>();
 const connectionListeners = new Set<(connected: boolean) => void>();
 
-function askToTrack(orderId: string): void {
+/** The tracking copy of an order arrives by event a moment after the order is placed: ask again meanwhile. */
+const NOT_FOUND_RETRIES = 10;
+const NOT_FOUND_RETRY_MS = 1000;
+
+function askToTrack(orderId: string, retriesLeft = NOT_FOUND_RETRIES): void {
   socket?.emit('track', { orderId }, (ack: TrackAck) => {
-    if (ack.ok) return;
+    if (ack.ok || !tracked.has(orderId)) return;
+    if (ack.error.code === 'NOT_FOUND' && retriesLeft > 0) {
+      setTimeout(() => {
+        if (tracked.has(orderId) && socket?.connected) askToTrack(orderId, retriesLeft - 1);
+      }, NOT_FOUND_RETRY_MS);
+      return;
+    }
     for (const handlers of tracked.get(orderId) ?? []) handlers.onRefused?.(ack.error.code);
   });
 }

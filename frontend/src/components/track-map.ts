@@ -1,4 +1,4 @@
-import { svg } from '../dom.js';
+import { h, svg } from '../dom.js';
 import type { LatLng } from '../types.js';
 
 /**
@@ -42,23 +42,27 @@ function boundsOf(points: LatLng[]): Bounds {
 const contains = (b: Bounds, p: LatLng): boolean =>
   p.lat >= b.minLat && p.lat <= b.maxLat && p.lng >= b.minLng && p.lng <= b.maxLng;
 
-function pin(className: string, label: string, glyph: string): SVGGElement {
+/** A map pin whose tip is at (0, 0), with a small white symbol drawn inside its head. */
+function pin(className: string, label: string, symbol: SVGElement): SVGGElement {
   return svg(
     'g',
     { class: `pin ${className}`, role: 'img', 'aria-label': label },
     svg('title', {}, label),
     svg('path', { d: 'M0 0 C -12 -16 -14 -22 -14 -28 A 14 14 0 1 1 14 -28 C 14 -22 12 -16 0 0 Z' }),
-    svg('text', { x: 0, y: -23, 'text-anchor': 'middle' }, glyph),
+    symbol,
   );
 }
+
+const plate = (): SVGElement => svg('circle', { class: 'symbol', cx: 0, cy: -28, r: 6 });
+const house = (): SVGElement => svg('path', { class: 'symbol', d: 'M-7 -27 L0 -34 L7 -27 V-21 H-7 Z' });
 
 export class TrackMap {
   readonly element: SVGSVGElement;
   private readonly grid = svg('g', { class: 'grid' });
   private readonly route = svg('line', { class: 'route' });
   private readonly trail = svg('polyline', { class: 'trail' });
-  private readonly restaurantPin = pin('restaurant-pin', 'Restaurant', '🍽');
-  private readonly destinationPin = pin('destination-pin', 'Delivery address', '⌂');
+  private readonly restaurantPin = pin('restaurant-pin', 'Restaurant', plate());
+  private readonly destinationPin = pin('destination-pin', 'Delivery address', house());
   private readonly driverMarker = svg(
     'g',
     { class: 'driver-marker', role: 'img', 'aria-label': 'Driver', visibility: 'hidden' },
@@ -84,7 +88,7 @@ export class TrackMap {
         'aria-label': 'Delivery map',
         preserveAspectRatio: 'xMidYMid meet',
       },
-      svg('rect', { class: 'land', width: WIDTH, height: HEIGHT, rx: 12 }),
+      svg('rect', { class: 'land', width: WIDTH, height: HEIGHT }),
       this.grid,
       this.route,
       this.trail,
@@ -146,11 +150,11 @@ export class TrackMap {
     );
   }
 
-  /** Street-like lines, about ten across the view, so distances on the map read at a glance. */
+  /** Street-like lines, about five down the view, so distances on the map read at a glance. */
   private drawGrid(): void {
     const b = this.bounds;
     if (!b) return;
-    const step = Math.max(0.001, (b.maxLat - b.minLat) / 8);
+    const step = Math.max(0.001, (b.maxLat - b.minLat) / 5);
     const lines: SVGLineElement[] = [];
     for (let lat = Math.ceil(b.minLat / step) * step - step * 20; lat < b.maxLat + step * 20; lat += step) {
       const y = this.project({ lat, lng: b.minLng }).y;
@@ -173,4 +177,15 @@ export class TrackMap {
     line.setAttribute('x2', String(to.x));
     line.setAttribute('y2', String(to.y));
   }
+}
+
+/** The key to the map's colours, in text for everyone who does not read the picture. */
+export function mapLegend(destination = 'Delivery address'): HTMLElement {
+  return h(
+    'p',
+    { class: 'map-legend' },
+    h('span', { class: 'legend-restaurant' }, 'Restaurant'),
+    h('span', { class: 'legend-destination' }, destination),
+    h('span', { class: 'legend-driver' }, 'Driver'),
+  );
 }

@@ -1,5 +1,5 @@
 import { api, ApiError } from '../api.js';
-import { TrackMap } from '../components/track-map.js';
+import { mapLegend, TrackMap } from '../components/track-map.js';
 import { busy, h } from '../dom.js';
 import { money, statusLabel } from '../format.js';
 import { bearing, currentPosition, distanceKm, stepToward } from '../geo.js';
@@ -22,6 +22,7 @@ export function driverScreen(outlet: HTMLElement): Cleanup {
   let delivery: Delivery | null = null;
   let map: TrackMap | null = null;
   let drive: ReturnType<typeof setInterval> | null = null;
+  let shownState = '';
 
   const presence = h('p', { id: 'driver-presence', class: 'status-badge', 'aria-live': 'polite' });
   const toggle = h('button', { type: 'button', class: 'primary big' });
@@ -145,6 +146,7 @@ export function driverScreen(outlet: HTMLElement): Cleanup {
         : null,
       order?.notes ? h('p', { class: 'notice' }, `Notes: ${order.notes}`) : null,
       map.element,
+      mapLegend('Customer'),
       h('div', { class: 'row wrap' }, advance, send, simulate),
     );
   };
@@ -168,6 +170,10 @@ export function driverScreen(outlet: HTMLElement): Cleanup {
       const [assigned, pickedUp] = await Promise.all([api.deliveries('assigned'), api.deliveries('picked_up')]);
       delivery = pickedUp.data[0] ?? assigned.data[0] ?? null;
       if (!delivery) stopDrive();
+      // A notification about what is already on screen leaves it (and the map's trail) as it is.
+      const shown = `${online}:${delivery?.id}:${delivery?.status}`;
+      if (shown === shownState) return;
+      shownState = shown;
       // The order service learns the driver a moment after the assignment; the card works without it.
       const order = delivery
         ? await api.order(delivery.orderId).catch((err: unknown) => {

@@ -1,6 +1,6 @@
-import { api } from '../api.js';
+import { api, ApiError } from '../api.js';
 import { statusTimeline } from '../components/status-timeline.js';
-import { TrackMap } from '../components/track-map.js';
+import { mapLegend, TrackMap } from '../components/track-map.js';
 import { busy, h, replaceChildren } from '../dom.js';
 import { dateTime, money, statusLabel } from '../format.js';
 import { errorBox, errorMessage, toast } from '../notify.js';
@@ -11,6 +11,8 @@ import type { Order, Restaurant, Tracking } from '../types.js';
 
 /** The ETA comes from the server; asking at most this often keeps a driver's per-second updates cheap. */
 const ETA_REFRESH_MS = 10_000;
+const TRACKING_RETRY_MS = 1000;
+const TRACKING_RETRIES = 10;
 
 function summary(order: Order, restaurant: Restaurant): HTMLElement {
   const address = order.deliveryAddress;
@@ -37,11 +39,11 @@ function summary(order: Order, restaurant: Restaurant): HTMLElement {
   );
 }
 
-function etaText(tracking: Tracking | null): string {
-  if (!tracking) return '';
-  if (tracking.status === 'delivered') return 'Delivered. Enjoy your meal!';
-  if (tracking.status === 'cancelled') return 'This order was cancelled.';
-  if (!tracking.driver) return 'A driver will be assigned when the food is ready.';
+function etaText(tracking: Tracking | null, order: Order | null = null): string {
+  const status = tracking?.status ?? order?.status;
+  if (status === 'delivered') return 'Delivered. Enjoy your meal!';
+  if (status === 'cancelled') return 'This order was cancelled.';
+  if (!tracking?.driver) return 'A driver will be assigned when the food is ready.';
   const eta = tracking.etaMinutes === null ? '' : ` · arriving in about ${tracking.etaMinutes} min`;
   return `${tracking.driver.firstName} is delivering your order${eta}`;
 }
@@ -61,6 +63,7 @@ export function orderScreen(outlet: HTMLElement, params: Record<string, string>)
   let lastEtaAt = 0;
   let map: TrackMap | null = null;
   let stopTracking: Cleanup | null = null;
+  let stopCatchingUp: Cleanup | null = null;
   let left = false;
 
   const showOrder = (next: Order): void => {
@@ -77,8 +80,12 @@ export function orderScreen(outlet: HTMLElement, params: Record<string, string>)
     if (tracking.location) map?.moveDriver(tracking.location);
   };
 
-  const refreshTracking = (): void => {
-    api.tracking(orderId).then(showTracking, () => undefined);
+  /** The tracking copy of a new order may lag its creation by a moment: a NOT_FOUND is retried a few times. */
+  const refreshTracking = (retriesLeft = 0): void => {
+    api.tracking(orderId).then(showTracking, (err: unknown) => {
+      if (left || !(err instanceof ApiError && err.code === 'NOT_FOUND') || retriesLeft === 0) return;
+      setTimeout(() => refreshTracking(retriesLeft - 1), TRACKING_RETRY_MS);
+    });
   };
 
   const cancelButton = (current: Order): HTMLElement | null => {
@@ -100,10 +107,10 @@ export function orderScreen(outlet: HTMLElement, params: Record<string, string>)
   void (async () => {
     try {
       const first = await api.order(orderId);
-      const [restaurant, tracking] = await Promise.all([api.restaurant(first.restaurantId), api.tracking(orderId)]);
+      const restaurant = await api.restaurant(first.restaurantId);
       if (left) return;
       map = new TrackMap(restaurant.address.location, first.deliveryAddress.location);
-      mapHolder.replaceChildren(map.element);
+      mapHolder.replaceChildren(map.element, mapLegend());
       view.replaceChildren(
         h('a', { href: '#/orders', class: 'back' }, '← My orders'),
         h('h1', {}, `Order ${orderId.slice(0, 8)}`),
@@ -119,7 +126,8 @@ export function orderScreen(outlet: HTMLElement, params: Record<string, string>)
       );
       details.replaceChildren(summary(first, restaurant));
       showOrder(first);
-      showTracking(tracking);
+      eta.textContent = etaText(null, first);
+      refreshTracking(TRACKING_RETRIES);
       stopTracking = realtime.track(orderId, {
         onLocation: (update) => {
           map?.moveDriver(update, update.heading);
@@ -135,6 +143,12 @@ export function orderScreen(outlet: HTMLElement, params: Record<string, string>)
         },
         onRefused: (code) => toast(`Live updates are unavailable for this order (${code})`, 'error'),
       });
+      // Changes made while the connection was down were never pushed: catch up when it is back.
+      stopCatchingUp = realtime.onConnectionChange((connected) => {
+        if (!connected) return;
+        api.order(orderId).then(showOrder, () => undefined);
+        refreshTracking();
+      });
     } catch (err) {
       view.replaceChildren(errorBox(err), h('a', { href: '#/orders' }, 'Back to my orders'));
     }
@@ -143,5 +157,6 @@ export function orderScreen(outlet: HTMLElement, params: Record<string, string>)
   return () => {
     left = true;
     stopTracking?.();
+    stopCatchingUp?.();
   };
 }
