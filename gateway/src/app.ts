@@ -113,6 +113,25 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
   const countRequest = async (user: AuthUser | undefined, req: IncomingMessage): Promise<Record<string, string>> =>
     limiter ? limiter.consume(user ? `user:${user.id}` : `ip:${proxyAddr(req, trusted)}`) : {};
 
+  /**
+   * Routes, authenticates and counts a request. A refused one (unknown path, bad token) still counts
+   * against its client address: otherwise probing paths or forging tokens would cost nothing.
+   */
+  const admit = async (
+    req: IncomingMessage,
+  ): Promise<{ route: KongRoute; rateLimitHeaders: Record<string, string> }> => {
+    let route: KongRoute;
+    let user: AuthUser | undefined;
+    try {
+      route = routeFor(req);
+      user = authenticate(route, req.headers.authorization);
+    } catch (refusal) {
+      await countRequest(undefined, req);
+      throw refusal;
+    }
+    return { route, rateLimitHeaders: await countRequest(user, req) };
+  };
+
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', trusted);
@@ -128,14 +147,13 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
   app.use(healthRouter(infrastructureChecks({ redis })));
   if (policy.cors) app.use(cors(policy.cors));
   app.use(async (req: Request, res: Response, next: NextFunction) => {
-    const route = routeFor(req);
+    const { route, rateLimitHeaders } = await admit(req);
     res.locals['route'] = route.name;
-    const user = authenticate(route, req.get('authorization'));
+    res.set(rateLimitHeaders);
     const { bodyLimitBytes } = policy;
     if (bodyLimitBytes !== undefined && Number(req.get('content-length') ?? 0) > bodyLimitBytes) {
       throw payloadTooLarge(bodyLimitBytes);
     }
-    res.set(await countRequest(user, req));
 
     req.headers[REQUEST_ID] = String(res.locals['requestId']);
     const failed = (err: Error): void => {
@@ -183,8 +201,7 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     req.headers[REQUEST_ID] = id;
     socket.on('error', (err) => logger.debug('Upgraded connection closed with an error', { err }));
     void (async () => {
-      const route = routeFor(req);
-      await countRequest(authenticate(route, req.headers.authorization), req);
+      const { route } = await admit(req);
       proxy.ws(req, socket, head, policy.target(route), (err) => {
         upstreamFailures.inc({ service: route.service });
         if (socket.writable) refuseUpgrade(socket, dependencyUnavailable(`The ${route.service}`, err), id);

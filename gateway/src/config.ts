@@ -1,4 +1,4 @@
-import { ConfigError, type Env, envSchemas, readEnv, readKeyMaterial } from '@foodflow/platform';
+import { collectProblems, ConfigError, type Env, envSchemas, readEnv, readKeyMaterial } from '@foodflow/platform';
 import Joi from 'joi';
 import { KONG_FILE, type KongDeclaration, readKongDeclaration } from './kong/declaration.js';
 
@@ -66,27 +66,13 @@ const keys = {
   CORS_ORIGINS: Joi.string().empty(''),
 };
 
-/** Runs one part of the loading, collecting its problems instead of stopping at the first. */
-function collecting(problems: string[]) {
-  return <T>(load: () => T): T | undefined => {
-    try {
-      return load();
-    } catch (err) {
-      if (!(err instanceof ConfigError)) throw err;
-      problems.push(...err.problems);
-      return undefined;
-    }
-  };
-}
-
 /**
  * The gateway's whole configuration, validated at boot; every problem is reported at once. It has no
  * database or broker of its own, so it reads only the runtime, HTTP, Redis and token parts of the
  * shared environment, plus the Kong declaration and where each of its services is reached.
  */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
-  const problems: string[] = [];
-  const attempt = collecting(problems);
+  const { attempt, problems } = collectProblems();
   const values = attempt(() => readEnv(keys, env));
   // Joi has validated and converted every value; this is only the typed view of them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any

@@ -119,3 +119,37 @@ describe('the hour window', () => {
     expect(refused.headers.get('x-ratelimit-remaining-hour')).toBeNull();
   });
 });
+
+describe('refused requests', () => {
+  it('when an address keeps sending forged tokens, then those 401s count and it is soon limited', async () => {
+    const ip = randomClientIp();
+    const forged = await exhaust(perMinute, ip, '/api/orders', 'not.a.token');
+    expect(forged).toEqual([401, 401, 401]);
+    const next = await from(perMinute, ip, '/api/orders', 'not.a.token');
+    expect(next.status).toBe(429);
+    expect((await from(perMinute, randomClientIp(), '/api/restaurants')).status).toBe(200);
+  });
+
+  it('when an address probes unknown paths, then those 404s count too', async () => {
+    const ip = randomClientIp();
+    expect(await exhaust(perMinute, ip, `/api/${randomUUID()}`)).toEqual([404, 404, 404]);
+    expect((await from(perMinute, ip, '/api/restaurants')).status).toBe(429);
+  });
+});
+
+describe('without Redis', () => {
+  it('when Redis cannot be reached, then the API stays up and limits are counted in memory', async () => {
+    const gateway = await startGateway({
+      publicKey: keys.publicKey,
+      serviceUrl: echo.baseUrl,
+      env: { REDIS_URL: 'redis://127.0.0.1:1/0', RATE_LIMIT_PER_MINUTE: '2', RATE_LIMIT_PER_HOUR: '1000' },
+    });
+    try {
+      const ip = randomClientIp();
+      expect(await exhaust(gateway, ip, '/api/restaurants', undefined, 2)).toEqual([200, 200]);
+      expect((await from(gateway, ip, '/api/restaurants')).status).toBe(429);
+    } finally {
+      await gateway.close();
+    }
+  });
+});

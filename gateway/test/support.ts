@@ -35,6 +35,8 @@ export async function startGateway(options: {
   const config = loadGatewayConfig(env);
   const logger = createLogger({ service: config.service, silent: true });
   const redis = createRedis(config.redisUrl, logger, 'gateway-test');
+  // As main.ts does: counters go to Redis from the first request on, when Redis is there.
+  await redis.ping().catch(() => undefined);
   const gateway = createApp({
     config,
     logger,

@@ -32,6 +32,8 @@ export class RateLimiter {
         return new RateLimiterRedis({
           ...window,
           storeClient: redis,
+          // While Redis is away, count in memory at once rather than waiting on a dead connection.
+          rejectIfRedisNotReady: true,
           insuranceLimiter: new RateLimiterMemory(window),
         });
       }),

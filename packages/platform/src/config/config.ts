@@ -96,6 +96,24 @@ export function readKeyMaterial(env: Record<string, unknown>, name: string): str
   }
 }
 
+/**
+ * Runs the parts of a configuration load, collecting every part's problems instead of stopping at
+ * the first, so the operator sees the whole list at once.
+ */
+export function collectProblems(): { attempt: <T>(load: () => T) => T | undefined; problems: string[] } {
+  const problems: string[] = [];
+  const attempt = <T>(load: () => T): T | undefined => {
+    try {
+      return load();
+    } catch (err) {
+      if (!(err instanceof ConfigError)) throw err;
+      problems.push(...err.problems);
+      return undefined;
+    }
+  };
+  return { attempt, problems };
+}
+
 export interface BaseConfig {
   service: string;
   nodeEnv: 'development' | 'test' | 'production';
@@ -135,16 +153,7 @@ export function loadServiceConfig<Extra = Record<string, never>>(
     },
     env,
   );
-  const problems: string[] = [];
-  const attempt = <T>(fn: () => T): T | undefined => {
-    try {
-      return fn();
-    } catch (err) {
-      if (err instanceof ConfigError) problems.push(...err.problems);
-      else throw err;
-      return undefined;
-    }
-  };
+  const { attempt, problems } = collectProblems();
   const publicKey = attempt(() => readKeyMaterial(values, 'JWT_PUBLIC_KEY'));
   const extra = attempt(() => (spec.extra ? spec.extra.map(values) : ({} as Extra)));
   if (problems.length > 0) throw new ConfigError(problems);

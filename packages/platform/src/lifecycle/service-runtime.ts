@@ -14,7 +14,10 @@ import { Lifecycle, listen } from './lifecycle.js';
  * what is wrong), set up logging, metrics and signal handling, open connections that close themselves
  * on shutdown in reverse order, and serve HTTP until told to stop.
  */
-export class ServiceRuntime<C extends BaseConfig> {
+/** What the runtime itself needs of a configuration; a service's full one is a `BaseConfig`. */
+export type RuntimeConfig = Pick<BaseConfig, 'service' | 'logLevel' | 'shutdownTimeoutMs' | 'http'>;
+
+export class ServiceRuntime<C extends RuntimeConfig> {
   readonly logger: Logger;
   readonly metrics: Metrics;
   readonly lifecycle: Lifecycle;
@@ -27,7 +30,7 @@ export class ServiceRuntime<C extends BaseConfig> {
   }
 
   /** Loads the configuration; a bad environment ends the process with every problem listed. */
-  static boot<C extends BaseConfig>(loadConfig: () => C): ServiceRuntime<C> {
+  static boot<C extends RuntimeConfig>(loadConfig: () => C): ServiceRuntime<C> {
     try {
       return new ServiceRuntime(loadConfig());
     } catch (err) {
@@ -37,7 +40,7 @@ export class ServiceRuntime<C extends BaseConfig> {
     }
   }
 
-  database(): Database {
+  database(this: ServiceRuntime<BaseConfig>): Database {
     const { config, logger, metrics } = this;
     const db = new Database({
       url: config.database.url,
@@ -51,13 +54,13 @@ export class ServiceRuntime<C extends BaseConfig> {
     return db;
   }
 
-  redis(name = this.config.service): Redis {
+  redis(this: ServiceRuntime<RuntimeConfig & Pick<BaseConfig, 'redisUrl'>>, name = this.config.service): Redis {
     const redis = createRedis(this.config.redisUrl, this.logger, name);
     this.lifecycle.onShutdown(`Redis (${name})`, () => redis.quit());
     return redis;
   }
 
-  broker(): Broker {
+  broker(this: ServiceRuntime<BaseConfig>): Broker {
     const broker = new Broker({ url: this.config.amqpUrl, logger: this.logger, name: this.config.service });
     this.lifecycle.onShutdown('RabbitMQ', () => broker.close());
     return broker;
