@@ -2,7 +2,16 @@ import { randomUUID } from 'node:crypto';
 import { signServiceToken } from '@foodflow/platform';
 import { http } from '@foodflow/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { register, type Registered, sampleAddress, startUserService, type TestUserService } from './support.js';
+import { AddressRepository } from '../src/addresses/address.repository.js';
+import { FieldCipher } from '../src/security/field-cipher.js';
+import {
+  PASSWORD,
+  register,
+  type Registered,
+  sampleAddress,
+  startUserService,
+  type TestUserService,
+} from './support.js';
 
 let svc: TestUserService;
 let url: (path?: string) => string;
@@ -265,5 +274,22 @@ describe('GET /internal/users/:userId/addresses/:addressId', () => {
 
   it('when the ids are not UUIDs, then it answers 400', async () => {
     expect((await internal('nope', 'nope', tokenFrom('order-service'))).status).toBe(400);
+  });
+});
+
+describe('the owner lock taken by address changes', () => {
+  it('when an address change holds the owner lock, then rows referencing the user can still be inserted (login)', async () => {
+    const session = await register(svc.baseUrl);
+    const addresses = new AddressRepository(svc.db, new FieldCipher(svc.config.extra.dataKeys));
+    await svc.db.transaction(async (q) => {
+      expect(await addresses.lockOwner(q, session.user.id)).toBe(true);
+      // The lock a foreign-key insert takes on the user row; NOWAIT fails at once if the owner lock conflicts.
+      const keyShare = await svc.db.query('SELECT 1 FROM users WHERE id = $1 FOR KEY SHARE NOWAIT', [session.user.id]);
+      expect(keyShare.rowCount).toBe(1);
+      const login = await http('POST', `${svc.baseUrl}/api/auth/login`, {
+        body: { email: session.user.email, password: PASSWORD },
+      });
+      expect(login.status).toBe(200);
+    });
   });
 });

@@ -71,9 +71,11 @@ export class AddressRepository {
   /**
    * Locks the owning user's row for the rest of the transaction, so concurrent changes to one user's
    * addresses take turns and the single default cannot be lost between them. False if no such user.
+   * NO KEY UPDATE, because a plain FOR UPDATE would also block every insert that references the user
+   * (a login's new refresh-token family) until the address change commits.
    */
   async lockOwner(q: Queryable, userId: string): Promise<boolean> {
-    const { rowCount } = await q.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [userId]);
+    const { rowCount } = await q.query('SELECT 1 FROM users WHERE id = $1 FOR NO KEY UPDATE', [userId]);
     return rowCount === 1;
   }
 
