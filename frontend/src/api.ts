@@ -17,8 +17,14 @@ import type {
   LatLng,
 } from './types.js';
 
-/** Same origin behind Nginx or the gateway; `VITE_API_URL` points a dev server or preview elsewhere. */
-export const API_BASE = (import.meta.env.VITE_API_URL ?? '').replace(/\/+$/, '');
+/**
+ * Same origin behind Nginx or the gateway. `VITE_API_URL` points a build elsewhere; the dev server
+ * (port 5173) talks to the local gateway, which allows that origin.
+ */
+export const API_BASE = (import.meta.env.VITE_API_URL ?? (import.meta.env.DEV ? 'http://localhost:8000' : '')).replace(
+  /\/+$/,
+  '',
+);
 
 /** An answer in the contract's error shape, or a network failure (`NETWORK_ERROR`, status 0). */
 export class ApiError extends Error {
