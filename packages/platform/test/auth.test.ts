@@ -11,6 +11,7 @@ import {
   type Redis,
   requireAuth,
   requireRole,
+  revokedFamilyKey,
   revokedTokenKey,
   TokenVerifier,
 } from '@foodflow/platform';
@@ -149,6 +150,25 @@ describe('access token verification', () => {
     const res = await me(token);
     expect(res.status).toBe(401);
     expect(res.body.error.message).toMatch(/revoked/);
+  });
+
+  it('when the token names a session that is revoked, then 401, while tokens of other sessions still pass', async () => {
+    const sid = randomUUID();
+    const token = sign({ role: 'customer', sid }, {});
+    const otherSession = sign({ role: 'customer', sid: randomUUID() }, {});
+    expect((await me(token)).body.sessionId).toBe(sid);
+    await redis.set(revokedFamilyKey(sid), '1', 'EX', 60);
+    const res = await me(token);
+    expect(res.status).toBe(401);
+    expect(res.body.error.message).toMatch(/revoked/);
+    expect((await me(otherSession)).status).toBe(200);
+  });
+
+  it('when the token names no session, then only its own id is checked', async () => {
+    const token = sign({ role: 'customer' }, {});
+    const res = await me(token);
+    expect(res.status).toBe(200);
+    expect(res.body).not.toHaveProperty('sessionId');
   });
 
   it('when the role is not allowed, then 403 FORBIDDEN', async () => {

@@ -32,7 +32,7 @@ const validClaims = () => {
 };
 
 describe('issued access tokens', () => {
-  it('when a token is issued, then it is ES256 at+jwt with a kid and carries sub, role, firstName, jti, iss, aud, exp', () => {
+  it('when a token is issued, then it is ES256 at+jwt with a kid and carries sub, role, firstName, jti, sid, iss, aud, exp', async () => {
     const header = decodePart(session.accessToken, 0);
     const claims = decodePart(session.accessToken, 1);
     expect(header).toEqual({ alg: 'ES256', typ: 'at+jwt', kid: expect.any(String) });
@@ -41,12 +41,17 @@ describe('issued access tokens', () => {
       role: 'customer',
       firstName: 'Tessa',
       jti: expect.stringMatching(/^[0-9a-f-]{36}$/),
+      sid: expect.stringMatching(/^[0-9a-f-]{36}$/),
       iss: 'foodflow-user-service',
       aud: 'foodflow',
       iat: expect.any(Number),
       exp: expect.any(Number),
     });
     expect(claims['exp'] - claims['iat']).toBe(900);
+    const families = await svc.db.query<{ id: string }>('SELECT id FROM refresh_token_families WHERE user_id = $1', [
+      session.user.id,
+    ]);
+    expect(families.rows.map((r) => r.id)).toEqual([claims['sid']]);
   });
 
   it('when the JWKS document is fetched, then its key verifies issued tokens and matches the kid', async () => {

@@ -17,6 +17,8 @@ export interface AccessTokenClaims {
   jti: string;
   iat: number;
   exp: number;
+  /** The sign-in session (refresh-token family) the token was issued in; revoking it revokes the token. */
+  sid?: string;
 }
 
 /** The authenticated caller, as every service sees it. */
@@ -26,10 +28,15 @@ export interface AuthUser {
   firstName: string;
   tokenId: string;
   expiresAt: number;
+  /** The `sid` claim, when the token names its sign-in session. */
+  sessionId?: string;
 }
 
 /** Redis key marking an access token as revoked until it would have expired anyway. */
 export const revokedTokenKey = (jti: string): string => `auth:revoked:${jti}`;
+
+/** Redis key marking a sign-in session (the `sid` claim: a refresh-token family) revoked while its tokens live. */
+export const revokedFamilyKey = (sid: string): string => `auth:revoked-family:${sid}`;
 
 export interface TokenVerifierOptions {
   publicKey: string;
@@ -76,6 +83,7 @@ export class TokenVerifier {
       firstName: typeof claims.firstName === 'string' ? claims.firstName : '',
       tokenId: claims.jti,
       expiresAt: claims.exp,
+      ...(typeof claims.sid === 'string' ? { sessionId: claims.sid } : {}),
     };
   }
 
@@ -84,7 +92,9 @@ export class TokenVerifier {
     if (this.options.redis) {
       let revoked: number;
       try {
-        revoked = await this.options.redis.exists(revokedTokenKey(user.tokenId));
+        const keys = [revokedTokenKey(user.tokenId)];
+        if (user.sessionId !== undefined) keys.push(revokedFamilyKey(user.sessionId));
+        revoked = await this.options.redis.exists(...keys);
       } catch (err) {
         // Fail closed: without the denylist we cannot tell a logged-out token from a live one.
         throw dependencyUnavailable('The session store', err);

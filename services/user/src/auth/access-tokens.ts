@@ -43,9 +43,10 @@ export class AccessTokenIssuer {
     return this.options.ttlS;
   }
 
-  sign(user: { id: string; role: Role; firstName: string }): string {
+  /** `familyId` becomes the `sid` claim: revoking that refresh-token family revokes this token too. */
+  sign(user: { id: string; role: Role; firstName: string }, familyId: string): string {
     const { privateKey, issuer, audience, ttlS } = this.options;
-    return jwt.sign({ role: user.role, firstName: user.firstName }, privateKey, {
+    return jwt.sign({ role: user.role, firstName: user.firstName, sid: familyId }, privateKey, {
       algorithm: JWT_ALGORITHM,
       subject: user.id,
       issuer,

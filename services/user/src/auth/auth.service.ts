@@ -8,6 +8,7 @@ import {
   type Metrics,
   type Queryable,
   type Redis,
+  revokedFamilyKey,
   revokedTokenKey,
 } from '@foodflow/platform';
 import type { PasswordHasher } from '../security/password-hasher.js';
@@ -39,6 +40,11 @@ export interface AuthServiceDeps {
   logger: Logger;
   metrics: Metrics;
   refreshTtlS: number;
+}
+
+interface IssuedRefreshToken {
+  familyId: string;
+  token: string;
 }
 
 const REFRESH_TOKEN_BYTES = 32;
@@ -101,7 +107,10 @@ export class AuthService {
     const tokenHash = hashToken(presented);
     const outcome = await this.deps.db.transaction(async (q) => {
       const spent = await this.deps.refreshTokens.spend(q, tokenHash);
-      if (spent) return { spent, refreshToken: await this.issueRefreshToken(q, spent.familyId) };
+      if (spent) {
+        const refreshToken = { familyId: spent.familyId, token: await this.issueRefreshToken(q, spent.familyId) };
+        return { spent, refreshToken };
+      }
       const reusedFamily = await this.deps.refreshTokens.familyOfSpent(q, tokenHash);
       if (reusedFamily) {
         await this.deps.refreshTokens.revokeFamily(q, reusedFamily);
@@ -109,9 +118,10 @@ export class AuthService {
           refreshTokenFamily: reusedFamily,
         });
       }
-      return undefined;
+      return { reusedFamily };
     });
-    if (!outcome) throw invalidRefreshToken();
+    if (outcome.reusedFamily) await this.revokeAccessTokensOf(outcome.reusedFamily);
+    if (!outcome.spent) throw invalidRefreshToken();
     const user = await this.deps.users.findById(outcome.spent.userId);
     if (!user) throw invalidRefreshToken();
     return this.tokenPair(user, outcome.refreshToken);
@@ -127,12 +137,27 @@ export class AuthService {
         throw dependencyUnavailable('The session store', err);
       }
     }
-    if (refreshToken) await this.deps.refreshTokens.revokeFamilyOfToken(hashToken(refreshToken), caller.id);
+    if (!refreshToken) return;
+    const familyId = await this.deps.refreshTokens.revokeFamilyOfToken(hashToken(refreshToken), caller.id);
+    if (familyId) await this.revokeAccessTokensOf(familyId);
   }
 
-  private async startFamily(q: Queryable, userId: string): Promise<string> {
+  /**
+   * Access tokens carry their family as `sid`; marking the family revoked for one access-token lifetime
+   * stops every token issued in it at once, not only when it expires. Repeating it is harmless, so a
+   * failure here is answered 503 and the client's retry finishes the job.
+   */
+  private async revokeAccessTokensOf(familyId: string): Promise<void> {
+    try {
+      await this.deps.redis.set(revokedFamilyKey(familyId), '1', 'EX', this.deps.accessTokens.ttlS);
+    } catch (err) {
+      throw dependencyUnavailable('The session store', err);
+    }
+  }
+
+  private async startFamily(q: Queryable, userId: string): Promise<IssuedRefreshToken> {
     const familyId = await this.deps.refreshTokens.createFamily(q, userId);
-    return this.issueRefreshToken(q, familyId);
+    return { familyId, token: await this.issueRefreshToken(q, familyId) };
   }
 
   /** Opaque and random: only its hash is stored, so nothing in the database can be replayed. */
@@ -143,12 +168,16 @@ export class AuthService {
     return token;
   }
 
-  private tokenPair(user: UserRecord, refreshToken: string): TokenPair {
+  private tokenPair(user: UserRecord, refreshToken: IssuedRefreshToken): TokenPair {
     const { accessTokens } = this.deps;
-    return { accessToken: accessTokens.sign(user), refreshToken, expiresIn: accessTokens.ttlS };
+    return {
+      accessToken: accessTokens.sign(user, refreshToken.familyId),
+      refreshToken: refreshToken.token,
+      expiresIn: accessTokens.ttlS,
+    };
   }
 
-  private session(user: UserRecord, refreshToken: string): Session {
+  private session(user: UserRecord, refreshToken: IssuedRefreshToken): Session {
     return { user: toUserResponse(user), ...this.tokenPair(user, refreshToken) };
   }
 }

@@ -56,14 +56,16 @@ export class RefreshTokenRepository {
     ]);
   }
 
-  /** Revokes the family of the given token, but only if that family belongs to `userId`. */
-  async revokeFamilyOfToken(tokenHash: Buffer, userId: string): Promise<void> {
-    await this.db.query(
-      `UPDATE refresh_token_families f SET revoked_at = now()
+  /** Revokes the family of the given token, but only if that family belongs to `userId`; returns its id. */
+  async revokeFamilyOfToken(tokenHash: Buffer, userId: string): Promise<string | undefined> {
+    const { rows } = await this.db.query<{ id: string }>(
+      `UPDATE refresh_token_families f SET revoked_at = COALESCE(f.revoked_at, now())
        FROM refresh_tokens t
-       WHERE t.token_hash = $1 AND f.id = t.family_id AND f.user_id = $2 AND f.revoked_at IS NULL`,
+       WHERE t.token_hash = $1 AND f.id = t.family_id AND f.user_id = $2
+       RETURNING f.id`,
       [tokenHash, userId],
     );
+    return rows[0]?.id;
   }
 
   /**
