@@ -107,19 +107,28 @@ export class TrackMap {
     this.draw();
   }
 
-  private project(point: LatLng): { x: number; y: number } {
+  /** How the current bounds map onto the picture: degrees to pixels, keeping true proportions. */
+  private frame() {
     const b = this.bounds ?? boundsOf([this.restaurant, this.destination, ...this.driverPath]);
     // Longitude degrees shrink with latitude: scale them so the map keeps true proportions.
     const lngScale = Math.cos(((b.minLat + b.maxLat) / 2) * (Math.PI / 180));
     const spanX = (b.maxLng - b.minLng) * lngScale;
     const spanY = b.maxLat - b.minLat;
     const scale = Math.min((WIDTH - 2 * PADDING) / spanX, (HEIGHT - 2 * PADDING) / spanY);
-    const offsetX = (WIDTH - spanX * scale) / 2;
-    const offsetY = (HEIGHT - spanY * scale) / 2;
+    return { b, lngScale, scale, offsetX: (WIDTH - spanX * scale) / 2, offsetY: (HEIGHT - spanY * scale) / 2 };
+  }
+
+  private project(point: LatLng): { x: number; y: number } {
+    const { b, lngScale, scale, offsetX, offsetY } = this.frame();
     return {
       x: offsetX + (point.lng - b.minLng) * lngScale * scale,
       y: offsetY + (b.maxLat - point.lat) * scale,
     };
+  }
+
+  private unproject(at: { x: number; y: number }): LatLng {
+    const { b, lngScale, scale, offsetX, offsetY } = this.frame();
+    return { lat: b.maxLat - (at.y - offsetY) / scale, lng: b.minLng + (at.x - offsetX) / (lngScale * scale) };
   }
 
   private draw(): void {
@@ -150,19 +159,24 @@ export class TrackMap {
     );
   }
 
-  /** Street-like lines, about five down the view, so distances on the map read at a glance. */
+  /** Street-like lines in square blocks, about six across the wider side of the points, for a sense of distance. */
   private drawGrid(): void {
     const b = this.bounds;
     if (!b) return;
-    const step = Math.max(0.001, (b.maxLat - b.minLat) / 5);
+    const lngScale = Math.cos(((b.minLat + b.maxLat) / 2) * (Math.PI / 180));
+    const latStep = Math.max(b.maxLat - b.minLat, (b.maxLng - b.minLng) * lngScale) / 6;
+    const lngStep = latStep / lngScale;
+    // The view is wider or taller than the points' box: draw from its edges, not the box's.
+    const topLeft = this.unproject({ x: 0, y: 0 });
+    const bottomRight = this.unproject({ x: WIDTH, y: HEIGHT });
     const lines: SVGLineElement[] = [];
-    for (let lat = Math.ceil(b.minLat / step) * step - step * 20; lat < b.maxLat + step * 20; lat += step) {
+    for (let lat = Math.ceil(bottomRight.lat / latStep) * latStep; lat <= topLeft.lat; lat += latStep) {
       const y = this.project({ lat, lng: b.minLng }).y;
-      if (y >= 0 && y <= HEIGHT) lines.push(svg('line', { x1: 0, x2: WIDTH, y1: y, y2: y }));
+      lines.push(svg('line', { x1: 0, x2: WIDTH, y1: y, y2: y }));
     }
-    for (let lng = Math.ceil(b.minLng / step) * step - step * 20; lng < b.maxLng + step * 20; lng += step) {
+    for (let lng = Math.ceil(topLeft.lng / lngStep) * lngStep; lng <= bottomRight.lng; lng += lngStep) {
       const x = this.project({ lat: b.minLat, lng }).x;
-      if (x >= 0 && x <= WIDTH) lines.push(svg('line', { x1: x, x2: x, y1: 0, y2: HEIGHT }));
+      lines.push(svg('line', { x1: x, x2: x, y1: 0, y2: HEIGHT }));
     }
     this.grid.replaceChildren(...lines);
   }
