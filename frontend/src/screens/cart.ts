@@ -231,7 +231,7 @@ function newAddressForm(open: boolean, onAdded: (address: Address) => void): HTM
       }
     });
   });
-  return h(
+  const section = h(
     'details',
     { class: 'new-address', open },
     h('summary', {}, 'Add an address'),
@@ -245,6 +245,13 @@ function newAddressForm(open: boolean, onAdded: (address: Address) => void): HTM
     ),
     h('div', { class: 'row' }, demo, save),
   );
+  // Enter in these fields saves the address; left alone it would submit the surrounding checkout form.
+  section.addEventListener('keydown', (event) => {
+    if (event.key !== 'Enter' || !(event.target instanceof HTMLInputElement)) return;
+    event.preventDefault();
+    save.click();
+  });
+  return section;
 }
 
 function paymentChoice(): HTMLElement {
