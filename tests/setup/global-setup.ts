@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { bootstrapDatabase } from '../../db/bootstrap.js';
-import { ADMIN_DATABASE_URL, SYSTEM_TEST_VHOST, TEST_DATABASE, TEST_VHOST } from './test-env.js';
+import { ADMIN_DATABASE_URL, SYSTEM_TEST_DATABASE, SYSTEM_TEST_VHOST, TEST_DATABASE, TEST_VHOST } from './test-env.js';
 
 /** Makes sure the RabbitMQ virtual host the tests use exists (needs `rabbitmqctl`, i.e. a local broker). */
 function ensureVhost(vhost: string): void {
@@ -22,9 +22,11 @@ function ensureVhost(vhost: string): void {
   }
 }
 
-/** Runs once before all test files: the test database, migrated, and the broker's test vhosts. */
+/** Runs once before all test files: the test databases, migrated, and the broker's test vhosts. */
 export default async function setup(): Promise<void> {
-  await bootstrapDatabase({ adminUrl: ADMIN_DATABASE_URL, database: TEST_DATABASE });
+  for (const database of [TEST_DATABASE, SYSTEM_TEST_DATABASE]) {
+    await bootstrapDatabase({ adminUrl: ADMIN_DATABASE_URL, database });
+  }
   ensureVhost(TEST_VHOST);
   ensureVhost(SYSTEM_TEST_VHOST);
 }

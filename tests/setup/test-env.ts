@@ -4,9 +4,13 @@
  */
 export const TEST_DATABASE = process.env['TEST_DATABASE_NAME'] ?? 'foodflow_test';
 export const TEST_VHOST = process.env['TEST_AMQP_VHOST'] ?? 'foodflow_test';
-/** The whole-stack tests get a broker vhost and a Redis database of their own: no other test's leftovers. */
+/**
+ * The whole-stack tests get a database, a broker vhost and a Redis database of their own: no other
+ * test's leftovers (a waiting delivery, a driver online) can take part in their stories.
+ */
+export const SYSTEM_TEST_DATABASE = 'foodflow_system_test';
 export const SYSTEM_TEST_VHOST = 'foodflow_system_test';
-export const SYSTEM_TEST_REDIS_URL = 'redis://127.0.0.1:6379/2';
+export const SYSTEM_TEST_REDIS_URL = 'redis://127.0.0.1:6379/4';
 export const ADMIN_DATABASE_URL = process.env['ADMIN_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const pgHost = new URL(ADMIN_DATABASE_URL).host;
@@ -23,11 +27,11 @@ export interface TestEnv extends Record<string, string> {
   AMQP_URL: string;
 }
 
-export function testEnv(role: string, extra: Record<string, string> = {}): TestEnv {
+export function testEnv(role: string, extra: Record<string, string> = {}, database = TEST_DATABASE): TestEnv {
   return {
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
-    DATABASE_URL: `postgres://${role}:${role}@${pgHost}/${TEST_DATABASE}`,
+    DATABASE_URL: `postgres://${role}:${role}@${pgHost}/${database}`,
     REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/1',
     AMQP_URL: amqpUrl(TEST_VHOST),
     ...extra,

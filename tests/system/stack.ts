@@ -4,7 +4,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { generateTestKeys } from '@foodflow/platform/testing';
-import { amqpUrl, SYSTEM_TEST_REDIS_URL, SYSTEM_TEST_VHOST, testEnv } from '../setup/test-env.js';
+import { amqpUrl, SYSTEM_TEST_DATABASE, SYSTEM_TEST_REDIS_URL, SYSTEM_TEST_VHOST, testEnv } from '../setup/test-env.js';
 
 /**
  * The whole platform as real processes: the four services and the gateway, each built and started with
@@ -122,7 +122,7 @@ export async function startStack(extraEnv: Partial<Record<ProcessName, Record<st
       cwd: root,
       env: {
         ...process.env,
-        ...testEnv(role),
+        ...testEnv(role, {}, SYSTEM_TEST_DATABASE),
         ...shared,
         ...own[name],
         ...extraEnv[name],

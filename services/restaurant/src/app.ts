@@ -4,6 +4,7 @@ import {
   type Broker,
   createHttpApp,
   type Database,
+  infrastructureChecks,
   type Logger,
   type Metrics,
   type Redis,
@@ -47,16 +48,7 @@ export function createApp(deps: AppDeps): { app: Express; start: () => Promise<v
   const app = createHttpApp({
     logger,
     metrics,
-    health: [
-      { name: 'postgres', check: () => db.check() },
-      { name: 'redis', check: () => redis.ping() },
-      {
-        name: 'rabbitmq',
-        check: async () => {
-          if (!broker.isConnected()) throw new Error('not connected');
-        },
-      },
-    ],
+    health: infrastructureChecks({ db, redis, broker }),
     routes: (express) => {
       express.use(restaurantRoutes({ restaurants, menus, verifier }));
       express.use(menuRoutes({ menus, verifier }));
