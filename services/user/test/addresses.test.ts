@@ -70,7 +70,7 @@ describe('POST /api/users/addresses', () => {
     expect(raw).not.toContain('Fifth Avenue');
     expect(raw).not.toContain('10118');
     expect(raw).not.toContain('40.7484');
-    expect(row['street_encrypted']).toMatch(/^k1:/);
+    expect(row['street_encrypted']).toMatch(/^v2:k1:/);
     expect(row['city']).toBe('New York');
   });
 

@@ -1,9 +1,10 @@
 import { createLogger, createRedis, Database } from '@foodflow/platform';
 import { generateTestKeys, http } from '@foodflow/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FieldCipher } from '../src/security/field-cipher.js';
+import { FieldCipher, FieldDecryptionError } from '../src/security/field-cipher.js';
 import { ProfileCache } from '../src/users/profile-cache.js';
-import { UserRepository } from '../src/users/user.repository.js';
+import { toUserResponse } from '../src/users/user.mapper.js';
+import { type UserRecord, UserRepository } from '../src/users/user.repository.js';
 import { UserService } from '../src/users/user.service.js';
 import { dataKeyLine, register, startUserService, type TestUserService } from './support.js';
 
@@ -36,10 +37,28 @@ describe('GET /api/users/profile', () => {
   it('when the profile is read, then it is cached in Redis, encrypted', async () => {
     const session = await register(svc.baseUrl, { phone: '+1 917 555 0177' });
     await http('GET', url, { token: session.accessToken });
-    const cached = (await svc.redis.get(`users:profile:${session.user.id}`)) as string;
+    const cached = (await svc.redis.get(`users:profile:${session.user.id}:0`)) as string;
     expect(cached).not.toContain('555');
     const cipher = new FieldCipher(svc.config.extra.dataKeys);
-    expect(JSON.parse(cipher.decrypt(cached))).toEqual(session.user);
+    expect(JSON.parse(cipher.decrypt(cached, `redis.users:profile:${session.user.id}`))).toEqual(session.user);
+  });
+
+  it('when a read that missed the cache finishes after an update, then its stale copy is never served', async () => {
+    const session = await register(svc.baseUrl);
+    const logger = createLogger({ service: 'user-service-test', silent: true });
+    const cipher = new FieldCipher(svc.config.extra.dataKeys);
+    const cache = new ProfileCache(svc.redis, cipher, 60, logger);
+    const reader = await cache.get(session.user.id);
+    expect(reader).toEqual({ profile: undefined, generation: expect.any(String) });
+    const stale = toUserResponse((await new UserRepository(svc.db, cipher).findById(session.user.id)) as UserRecord);
+    // The update commits and invalidates while the reader still holds the profile it read before.
+    const updated = await http('PUT', url, { token: session.accessToken, body: { firstName: 'Renamed' } });
+    expect(updated.status).toBe(200);
+    await cache.set(stale, reader.generation as string);
+    expect((await cache.get(session.user.id)).profile).toBeUndefined();
+    const res = await http('GET', url, { token: session.accessToken });
+    expect(res.body.firstName).toBe('Renamed');
+    expect((await cache.get(session.user.id)).profile?.firstName).toBe('Renamed');
   });
 
   it('when the cached entry differs from the database, then the cached one is served (reads hit the cache)', async () => {
@@ -129,7 +148,7 @@ describe('encryption at rest', () => {
     const session = await register(svc.baseUrl, { phone });
     const { rows } = await svc.db.query('SELECT phone_encrypted FROM users WHERE id = $1', [session.user.id]);
     const stored = rows[0]?.phone_encrypted as string;
-    expect(stored).toMatch(/^k1:[\w-]+:[\w-]+:[\w-]+$/);
+    expect(stored).toMatch(/^v2:k1:[\w-]+:[\w-]+:[\w-]+$/);
     expect(stored).not.toContain('646');
     expect(stored).not.toContain(Buffer.from(phone).toString('base64'));
   });
@@ -150,7 +169,7 @@ describe('encryption at rest', () => {
         body: { phone: '+1 718 555 0143' },
       });
       const { rows } = await after.db.query('SELECT phone_encrypted FROM users WHERE id = $1', [session.user.id]);
-      expect(rows[0]?.phone_encrypted).toMatch(/^new:/);
+      expect(rows[0]?.phone_encrypted).toMatch(/^v2:new:/);
     } finally {
       await after.close();
     }
@@ -158,12 +177,38 @@ describe('encryption at rest', () => {
 
   it('when a stored value was tampered with, then decryption fails instead of returning garbage', () => {
     const cipher = new FieldCipher([{ id: 'k1', key: Buffer.alloc(32, 7) }]);
-    const stored = cipher.encrypt('+1 212 555 0100');
-    const [id, iv, tag, data] = stored.split(':') as [string, string, string, string];
+    const stored = cipher.encrypt('+1 212 555 0100', 'users.phone_encrypted:a');
+    const [v, id, iv, tag, data] = stored.split(':') as [string, string, string, string, string];
     const flipped = Buffer.from(data, 'base64url');
     flipped[0] = (flipped[0] as number) ^ 1;
-    expect(() => cipher.decrypt([id, iv, tag, flipped.toString('base64url')].join(':'))).toThrow();
-    expect(cipher.decrypt(stored)).toBe('+1 212 555 0100');
+    const tampered = [v, id, iv, tag, flipped.toString('base64url')].join(':');
+    expect(() => cipher.decrypt(tampered, 'users.phone_encrypted:a')).toThrow(FieldDecryptionError);
+    expect(cipher.decrypt(stored, 'users.phone_encrypted:a')).toBe('+1 212 555 0100');
+  });
+
+  it('when a value is opened under another owner or column, then it fails; values without a context still open', () => {
+    const cipher = new FieldCipher([{ id: 'k1', key: Buffer.alloc(32, 7) }]);
+    const stored = cipher.encrypt('+1 212 555 0100', 'users.phone_encrypted:a');
+    expect(stored).toMatch(/^v2:k1:/);
+    expect(() => cipher.decrypt(stored, 'users.phone_encrypted:b')).toThrow(/does not open/);
+    expect(() => cipher.decrypt(stored, 'addresses.street_encrypted:a')).toThrow(FieldDecryptionError);
+    const legacy = cipher.encrypt('+1 212 555 0100');
+    expect(legacy).toMatch(/^k1:[\w-]+:[\w-]+:[\w-]+$/);
+    expect(cipher.decrypt(legacy, 'users.phone_encrypted:b')).toBe('+1 212 555 0100');
+  });
+
+  it("when a phone ciphertext is copied into another user's row, then that user's profile never shows it", async () => {
+    const victim = await register(svc.baseUrl, { phone: '+1 212 555 0199' });
+    const thief = await register(svc.baseUrl, { phone: '+1 212 555 0111' });
+    await svc.db.query(
+      'UPDATE users SET phone_encrypted = (SELECT phone_encrypted FROM users WHERE id = $1) WHERE id = $2',
+      [victim.user.id, thief.user.id],
+    );
+    const res = await http('GET', url, { token: thief.accessToken });
+    expect(res.status).toBe(500);
+    expect(res.body.error.code).toBe('INTERNAL_ERROR');
+    expect(JSON.stringify(res.body)).not.toContain('0199');
+    expect((await http('GET', url, { token: victim.accessToken })).body.phone).toBe('+1 212 555 0199');
   });
 });
 

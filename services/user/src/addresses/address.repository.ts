@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '@foodflow/platform';
-import type { FieldCipher } from '../security/field-cipher.js';
+import { type FieldCipher, fieldContext } from '../security/field-cipher.js';
 
 export interface Location {
   lat: number;
@@ -20,6 +20,9 @@ export interface AddressRecord extends AddressFields {
   isDefault: boolean;
   createdAt: Date;
 }
+
+/** Address fields are bound to the owning user: a value moved to another user's address does not open. */
+const context = (column: string, userId: string): string => fieldContext(`addresses.${column}`, userId);
 
 interface AddressRow {
   id: string;
@@ -96,10 +99,10 @@ export class AddressRepository {
       [
         userId,
         fields.label,
-        this.cipher.encrypt(fields.street),
+        this.cipher.encrypt(fields.street, context('street_encrypted', userId)),
         fields.city,
-        this.cipher.encrypt(fields.postalCode),
-        this.encryptLocation(fields.location),
+        this.cipher.encrypt(fields.postalCode, context('postal_code_encrypted', userId)),
+        this.encryptLocation(fields.location, userId),
         isDefault,
       ],
     );
@@ -126,10 +129,12 @@ export class AddressRepository {
         id,
         userId,
         patch.label ?? null,
-        patch.street === undefined ? null : this.cipher.encrypt(patch.street),
+        patch.street === undefined ? null : this.cipher.encrypt(patch.street, context('street_encrypted', userId)),
         patch.city ?? null,
-        patch.postalCode === undefined ? null : this.cipher.encrypt(patch.postalCode),
-        patch.location === undefined ? null : this.encryptLocation(patch.location),
+        patch.postalCode === undefined
+          ? null
+          : this.cipher.encrypt(patch.postalCode, context('postal_code_encrypted', userId)),
+        patch.location === undefined ? null : this.encryptLocation(patch.location, userId),
         patch.isDefault ?? null,
       ],
     );
@@ -153,8 +158,9 @@ export class AddressRepository {
     );
   }
 
-  private encryptLocation(location: Location): string {
-    return this.cipher.encrypt(JSON.stringify({ lat: location.lat, lng: location.lng }));
+  private encryptLocation(location: Location, userId: string): string {
+    const json = JSON.stringify({ lat: location.lat, lng: location.lng });
+    return this.cipher.encrypt(json, context('location_encrypted', userId));
   }
 
   private toRecord(row: AddressRow): AddressRecord {
@@ -162,10 +168,12 @@ export class AddressRepository {
       id: row.id,
       userId: row.user_id,
       label: row.label,
-      street: this.cipher.decrypt(row.street_encrypted),
+      street: this.cipher.decrypt(row.street_encrypted, context('street_encrypted', row.user_id)),
       city: row.city,
-      postalCode: this.cipher.decrypt(row.postal_code_encrypted),
-      location: JSON.parse(this.cipher.decrypt(row.location_encrypted)) as Location,
+      postalCode: this.cipher.decrypt(row.postal_code_encrypted, context('postal_code_encrypted', row.user_id)),
+      location: JSON.parse(
+        this.cipher.decrypt(row.location_encrypted, context('location_encrypted', row.user_id)),
+      ) as Location,
       isDefault: row.is_default,
       createdAt: row.created_at,
     };

@@ -33,10 +33,19 @@ export function parseDataKeys(text: string): { keys: DataKey[]; problems: string
   return { keys, problems };
 }
 
+/** A stored value that cannot be opened: tampered with, moved from another row or column, or under an unknown key. */
+export class FieldDecryptionError extends Error {
+  override readonly name = 'FieldDecryptionError';
+}
+
+const BOUND_FORMAT = 'v2';
+
 /**
- * Encrypts personal fields at rest with AES-256-GCM. Each value is stored as
- * `keyId:iv:tag:ciphertext` (base64url parts), so it names the key that can open it and keys can
- * rotate without rewriting old rows at once. GCM's tag makes any tampering fail loudly.
+ * Encrypts personal fields at rest with AES-256-GCM. A value is stored as `v2:keyId:iv:tag:ciphertext`
+ * (base64url parts), so it names the key that can open it and keys can rotate without rewriting old
+ * rows at once. The context (`<table>.<column>:<owner id>`) is authenticated as associated data: a
+ * value copied into another user's row or another column fails to open instead of showing up there.
+ * Values written before contexts existed (`keyId:iv:tag:ciphertext`) still open, unbound, until rewritten.
  */
 export class FieldCipher {
   private readonly current: DataKey;
@@ -49,31 +58,47 @@ export class FieldCipher {
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }
 
-  encrypt(plaintext: string): string {
+  /** Without a context the value is written in the old, unbound format; every service write passes one. */
+  encrypt(plaintext: string, context?: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.current.key, iv);
+    if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const parts = [iv, cipher.getAuthTag(), data].map((b) => b.toString('base64url'));
-    return [this.current.id, ...parts].join(':');
+    const sealed = [this.current.id, ...parts];
+    return (context === undefined ? sealed : [BOUND_FORMAT, ...sealed]).join(':');
   }
 
-  decrypt(stored: string): string {
-    const [keyId, iv, tag, data, ...rest] = stored.split(':');
-    if (keyId === undefined || iv === undefined || tag === undefined || data === undefined || rest.length > 0) {
-      throw new Error('Encrypted value is malformed');
+  decrypt(stored: string, context: string): string {
+    const parts = stored.split(':');
+    const bound = parts.length === 5 && parts[0] === BOUND_FORMAT;
+    const fields = bound ? parts.slice(1) : parts;
+    const [keyId, iv, tag, data] = fields;
+    if (keyId === undefined || iv === undefined || tag === undefined || data === undefined || fields.length > 4) {
+      throw new FieldDecryptionError(`The encrypted value for ${context} is malformed`);
     }
     const key = this.byId.get(keyId);
-    if (!key) throw new Error(`No data-encryption key "${keyId}" is configured`);
-    const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(iv, 'base64url'));
-    decipher.setAuthTag(Buffer.from(tag, 'base64url'));
-    return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    if (!key) throw new FieldDecryptionError(`No data-encryption key "${keyId}" is configured`);
+    try {
+      const decipher = createDecipheriv(ALGORITHM, key, Buffer.from(iv, 'base64url'));
+      if (bound) decipher.setAAD(Buffer.from(context, 'utf8'));
+      decipher.setAuthTag(Buffer.from(tag, 'base64url'));
+      return Buffer.concat([decipher.update(Buffer.from(data, 'base64url')), decipher.final()]).toString('utf8');
+    } catch (err) {
+      throw new FieldDecryptionError(`The encrypted value for ${context} does not open: tampered with or moved`, {
+        cause: err,
+      });
+    }
   }
 
-  encryptOptional(plaintext: string | null): string | null {
-    return plaintext === null ? null : this.encrypt(plaintext);
+  encryptOptional(plaintext: string | null, context: string): string | null {
+    return plaintext === null ? null : this.encrypt(plaintext, context);
   }
 
-  decryptOptional(stored: string | null): string | null {
-    return stored === null ? null : this.decrypt(stored);
+  decryptOptional(stored: string | null, context: string): string | null {
+    return stored === null ? null : this.decrypt(stored, context);
   }
 }
+
+/** The associated data binding a value to its place: `<table>.<column>:<owner id>`. */
+export const fieldContext = (column: string, ownerId: string): string => `${column}:${ownerId}`;

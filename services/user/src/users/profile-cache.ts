@@ -1,14 +1,28 @@
 import type { Logger, Redis } from '@foodflow/platform';
-import type { FieldCipher } from '../security/field-cipher.js';
+import { type FieldCipher, fieldContext } from '../security/field-cipher.js';
 import type { UserResponse } from './user.mapper.js';
 
-const key = (userId: string): string => `users:profile:${userId}`;
+const generationKey = (userId: string): string => `users:profile-generation:${userId}`;
+const entryKey = (userId: string, generation: string): string => `users:profile:${userId}:${generation}`;
+const context = (userId: string): string => fieldContext('redis.users:profile', userId);
+/** The generation of a profile that was never changed (no counter yet). */
+const FIRST_GENERATION = '0';
+
+/** A cache read: the profile if cached, and the generation a database read may be cached under. */
+export interface ProfileLookup {
+  profile: UserResponse | undefined;
+  /** Undefined when Redis could not be read: then nothing is written back either. */
+  generation: string | undefined;
+}
 
 /**
  * Profiles cached in Redis. The cache is an optimisation only: when Redis fails, reads fall through
  * to the database and the failure is logged, never shown to the client. Entries are encrypted like
  * the database columns, so the phone number is not left readable in Redis (or its snapshots).
- * A read racing an update can put the old profile back after the invalidation; the short TTL bounds that.
+ *
+ * Every change bumps a per-user generation counter, and entries live under the generation that was
+ * current when their database read began. A read racing an update therefore writes its old copy
+ * under a generation nobody looks up any more, instead of over the invalidation.
  */
 export class ProfileCache {
   constructor(
@@ -18,27 +32,33 @@ export class ProfileCache {
     private readonly logger: Logger,
   ) {}
 
-  async get(userId: string): Promise<UserResponse | undefined> {
+  /** Call before reading the database, and pass the generation to `set`. */
+  async get(userId: string): Promise<ProfileLookup> {
     try {
-      const cached = await this.redis.get(key(userId));
-      return cached === null ? undefined : (JSON.parse(this.cipher.decrypt(cached)) as UserResponse);
+      const generation = (await this.redis.get(generationKey(userId))) ?? FIRST_GENERATION;
+      const cached = await this.redis.get(entryKey(userId, generation));
+      const profile =
+        cached === null ? undefined : (JSON.parse(this.cipher.decrypt(cached, context(userId))) as UserResponse);
+      return { profile, generation };
     } catch (err) {
       this.logger.warn('Profile cache read failed; reading from the database', { err });
-      return undefined;
+      return { profile: undefined, generation: undefined };
     }
   }
 
-  async set(profile: UserResponse): Promise<void> {
+  async set(profile: UserResponse, generation: string): Promise<void> {
     try {
-      await this.redis.set(key(profile.id), this.cipher.encrypt(JSON.stringify(profile)), 'EX', this.ttlS);
+      const sealed = this.cipher.encrypt(JSON.stringify(profile), context(profile.id));
+      await this.redis.set(entryKey(profile.id, generation), sealed, 'EX', this.ttlS);
     } catch (err) {
       this.logger.warn('Profile cache write failed', { err });
     }
   }
 
+  /** After a committed change: readers move to a new generation, so no older copy is served again. */
   async invalidate(userId: string): Promise<void> {
     try {
-      await this.redis.del(key(userId));
+      await this.redis.incr(generationKey(userId));
     } catch (err) {
       // The change is committed; at worst the old profile is served until the entry's TTL runs out.
       this.logger.error('Profile cache invalidation failed', { err, user: { id: userId } });

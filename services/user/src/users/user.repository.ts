@@ -1,5 +1,6 @@
 import type { Database, Queryable, Role } from '@foodflow/platform';
-import type { FieldCipher } from '../security/field-cipher.js';
+import { randomUUID } from 'node:crypto';
+import { type FieldCipher, fieldContext } from '../security/field-cipher.js';
 
 export interface UserRecord {
   id: string;
@@ -41,6 +42,8 @@ interface UserRow {
   created_at: Date;
 }
 
+const phoneContext = (userId: string): string => fieldContext('users.phone_encrypted', userId);
+
 const COLUMNS = 'id, email, password_hash, first_name, last_name, phone_encrypted, role, created_at';
 
 /** The `users` table. Phone numbers are encrypted on the way in and decrypted on the way out. */
@@ -52,17 +55,20 @@ export class UserRepository {
 
   /** Inserts the user, or returns undefined when the (lowercase) email is taken. */
   async insert(q: Queryable, user: NewUser): Promise<UserRecord | undefined> {
+    // The id is chosen here because the phone's ciphertext is bound to it.
+    const id = randomUUID();
     const { rows } = await q.query<UserRow>(
-      `INSERT INTO users (email, password_hash, first_name, last_name, phone_encrypted, role)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO users (id, email, password_hash, first_name, last_name, phone_encrypted, role)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (email) DO NOTHING
        RETURNING ${COLUMNS}`,
       [
+        id,
         user.email,
         user.passwordHash,
         user.firstName,
         user.lastName,
-        this.cipher.encryptOptional(user.phone),
+        this.cipher.encryptOptional(user.phone, phoneContext(id)),
         user.role,
       ],
     );
@@ -93,7 +99,7 @@ export class UserRepository {
         patch.firstName ?? null,
         patch.lastName ?? null,
         patch.phone !== undefined,
-        patch.phone === undefined ? null : this.cipher.encryptOptional(patch.phone),
+        patch.phone === undefined ? null : this.cipher.encryptOptional(patch.phone, phoneContext(id)),
       ],
     );
     return rows[0] && this.toRecord(rows[0]);
@@ -116,7 +122,7 @@ export class UserRepository {
       email: row.email,
       firstName: row.first_name,
       lastName: row.last_name,
-      phone: this.cipher.decryptOptional(row.phone_encrypted),
+      phone: this.cipher.decryptOptional(row.phone_encrypted, phoneContext(row.id)),
       role: row.role,
       createdAt: row.created_at,
     };

@@ -12,11 +12,11 @@ export class UserService {
 
   async getProfile(userId: string): Promise<UserResponse> {
     const cached = await this.cache.get(userId);
-    if (cached) return cached;
+    if (cached.profile) return cached.profile;
     const user = await this.users.findById(userId);
     if (!user) throw notFound('User');
     const profile = toUserResponse(user);
-    await this.cache.set(profile);
+    if (cached.generation !== undefined) await this.cache.set(profile, cached.generation);
     return profile;
   }
 
