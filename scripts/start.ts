@@ -1,11 +1,12 @@
 import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bootstrapDatabase } from '../db/bootstrap.js';
 import { checkDependencies } from './lib/infrastructure.js';
 import { ensureDevKeys } from './lib/keys.js';
 import { run, startProcess } from './lib/run.js';
 import { databaseSettings } from './lib/settings.js';
-import { presentProcesses, stackEnv } from './lib/stack.js';
+import { presentProcesses, stackEnv, WEB_APP } from './lib/stack.js';
 import { runSeeds } from './seed.js';
 
 /**
@@ -30,11 +31,11 @@ function pretty(name: string, colour: string, line: string): string {
   }
 }
 
-async function waitUntilReady(port: number, timeoutMs = 30_000): Promise<boolean> {
+async function waitUntilReady(port: number, path = '/health/ready', timeoutMs = 30_000): Promise<boolean> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
     try {
-      const res = await fetch(`http://127.0.0.1:${port}/health/ready`, { signal: AbortSignal.timeout(1000) });
+      const res = await fetch(`http://127.0.0.1:${port}${path}`, { signal: AbortSignal.timeout(1000) });
       if (res.ok) return true;
     } catch {
       // Not listening yet.
@@ -54,6 +55,11 @@ console.log('Building…');
 run('npx', ['tsc', '-b']);
 console.log('Seeding demo data…');
 await runSeeds();
+const withWebApp = existsSync(`${WEB_APP.dir}/package.json`);
+if (withWebApp) {
+  console.log('Building the web app…');
+  run('npm', ['run', 'build', '--silent', '-w', WEB_APP.dir], { env: { VITE_API_URL: WEB_APP.apiUrl } });
+}
 
 const processes = presentProcesses(root);
 const children: ChildProcess[] = [];
@@ -62,7 +68,14 @@ const stopAll = (code: number): void => {
   if (stopping) return;
   stopping = true;
   console.log('\nStopping…');
-  for (const child of children) child.kill('SIGTERM');
+  // Each child leads its own process group; signalling the group also reaches what it started (npm → vite).
+  for (const child of children) {
+    try {
+      if (child.pid) process.kill(-child.pid, 'SIGTERM');
+    } catch {
+      // Already gone.
+    }
+  }
   let remaining = children.filter((c) => c.exitCode === null).length;
   if (remaining === 0) process.exit(code);
   for (const child of children) {
@@ -91,14 +104,30 @@ processes.forEach((p, i) => {
   children.push(child);
 });
 
-const ready = await Promise.all(processes.map(async (p) => [p, await waitUntilReady(p.port)] as const));
-const failed = ready.filter(([, ok]) => !ok).map(([p]) => p.name);
+if (withWebApp) {
+  const child = startProcess('npm', ['run', 'preview', '--silent', '-w', WEB_APP.dir], {
+    onLine: (line) => console.log(pretty('web', colours[processes.length % colours.length] ?? '37', line)),
+  });
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      console.error(`web app exited (${code ?? signal}); stopping the stack.`);
+      stopAll(1);
+    }
+  });
+  children.push(child);
+}
+
+const ready = await Promise.all([
+  ...processes.map(async (p) => [p.name, await waitUntilReady(p.port)] as const),
+  ...(withWebApp ? [(async () => ['web', await waitUntilReady(WEB_APP.port, '/')] as const)()] : []),
+]);
+const failed = ready.filter(([, ok]) => !ok).map(([name]) => name);
 if (failed.length > 0) {
   console.error(`Not ready after 30 s: ${failed.join(', ')}. See the log lines above.`);
   stopAll(1);
 } else {
   console.log(`
-Food Flow is running.
+Food Flow is running.${withWebApp ? `\n  Web app:             http://localhost:${WEB_APP.port}` : ''}
   API (gateway):       http://localhost:8000/api   e.g. http://localhost:8000/api/restaurants
 ${processes
   .filter((p) => p.name !== 'gateway')

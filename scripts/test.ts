@@ -24,6 +24,7 @@ run('npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 step('Type-check');
 run('npx', ['tsc', '-b']);
 run('npx', ['tsc', '-p', 'tsconfig.tools.json']);
+run('npx', ['tsc', '-p', 'frontend']);
 
 step('Tests');
 run('npx', ['vitest', 'run', ...process.argv.slice(2)]);

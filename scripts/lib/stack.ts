@@ -16,6 +16,9 @@ export const STACK: StackProcess[] = [
   { name: 'gateway', dir: 'gateway', port: 8000 },
 ];
 
+/** The web app, served by Vite's static preview server; it calls the API through the gateway. */
+export const WEB_APP = { dir: 'frontend', port: 5173, apiUrl: 'http://localhost:8000' };
+
 /** Only what has been built so far: a service without `src/main.ts` does not exist yet. */
 export const presentProcesses = (root: string): StackProcess[] =>
   STACK.filter((p) => existsSync(join(root, p.dir, 'src', 'main.ts')));
