@@ -11,6 +11,8 @@ const secretKeys = {
   DATA_ENCRYPTION_KEYS_FILE: Joi.string().empty('').default('.keys/data-encryption-keys'),
   BCRYPT_COST: Joi.number().integer().min(10).max(15).default(10),
   PASSWORD_HASH_THREADS: Joi.number().integer().min(1).max(64).default(Math.max(1, availableParallelism())),
+  // About two seconds of bcrypt work per thread at the default cost; more waiting only delays the 503.
+  PASSWORD_HASH_MAX_QUEUE: Joi.number().integer().min(1).default(200),
 };
 
 const serviceKeys = {
@@ -31,7 +33,7 @@ const serviceKeys = {
 
 export interface SecretsConfig {
   dataKeys: DataKey[];
-  passwords: { cost: number; threads: number };
+  passwords: { cost: number; threads: number; maxQueue: number };
 }
 
 export interface UserServiceExtra extends SecretsConfig {
@@ -46,7 +48,11 @@ function mapSecrets(values: Record<string, unknown>): SecretsConfig {
   if (problems.length > 0) throw new ConfigError(problems.map((p) => `DATA_ENCRYPTION_KEYS: ${p}`));
   return {
     dataKeys: keys,
-    passwords: { cost: values['BCRYPT_COST'] as number, threads: values['PASSWORD_HASH_THREADS'] as number },
+    passwords: {
+      cost: values['BCRYPT_COST'] as number,
+      threads: values['PASSWORD_HASH_THREADS'] as number,
+      maxQueue: values['PASSWORD_HASH_MAX_QUEUE'] as number,
+    },
   };
 }
 

@@ -1,4 +1,6 @@
 import { createHash, randomBytes } from 'node:crypto';
+import { threadId } from 'node:worker_threads';
+import { AppError } from '@foodflow/platform';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RefreshTokenRepository } from '../src/auth/refresh-token.repository.js';
 import { PasswordHasher } from '../src/security/password-hasher.js';
@@ -45,7 +47,7 @@ describe('refresh-token purge', () => {
 });
 
 describe('password hashing pool', () => {
-  const hasher = new PasswordHasher({ cost: 10, threads: 2 });
+  const hasher = new PasswordHasher({ cost: 10, threads: 2, maxQueue: 100 });
   afterAll(() => hasher.destroy());
 
   it('when a password is hashed in a worker, then it verifies and a different one does not', async () => {
@@ -60,14 +62,30 @@ describe('password hashing pool', () => {
     expect(await hasher.verifyAgainstNothing('anything at all')).toBe(false);
   });
 
-  it('when many hashes run at once, then the event loop keeps answering meanwhile', async () => {
-    let ticks = 0;
-    const timer = setInterval(() => {
-      ticks += 1;
-    }, 5);
+  it('when hashes run, then they run on worker threads, never on the main one', async () => {
+    const pool = hasher['pool'];
+    const before = pool.completed;
     await Promise.all(Array.from({ length: 6 }, () => hasher.hash('some password')));
-    clearInterval(timer);
-    // bcrypt on the main thread would block every tick; in the pool the timer keeps firing.
-    expect(ticks).toBeGreaterThan(5);
+    expect(pool.completed - before).toBe(6);
+    const workerIds = pool.threads.map((worker) => worker.threadId);
+    expect(workerIds.length).toBeGreaterThan(0);
+    expect(workerIds).not.toContain(threadId);
+  });
+
+  it('when the queue is full, then further work is refused with a retry-safe 503 error', async () => {
+    const tiny = new PasswordHasher({ cost: 10, threads: 1, maxQueue: 1 });
+    try {
+      const outcomes = await Promise.allSettled(Array.from({ length: 10 }, () => tiny.hash('some password')));
+      const refused = outcomes.flatMap((o) => (o.status === 'rejected' ? [o.reason as unknown] : []));
+      expect(refused.length).toBeGreaterThan(0);
+      for (const err of refused) {
+        expect(err).toBeInstanceOf(AppError);
+        expect((err as AppError).code).toBe('DEPENDENCY_UNAVAILABLE');
+      }
+      expect(outcomes.some((o) => o.status === 'fulfilled')).toBe(true);
+      expect(await tiny.verify('some password', await tiny.hash('some password'))).toBe(true);
+    } finally {
+      await tiny.destroy();
+    }
   });
 });

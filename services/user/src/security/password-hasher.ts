@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { dependencyUnavailable } from '@foodflow/platform';
 import { Piscina } from 'piscina';
 import type { PasswordTask } from './password.worker.js';
 
@@ -12,7 +13,12 @@ const workerFile = new URL(runningFromSource ? './password.worker.ts' : './passw
 export interface PasswordHasherOptions {
   cost: number;
   threads: number;
+  /** Tasks that may wait for a free thread; beyond that, callers are told to retry instead of piling up. */
+  maxQueue: number;
 }
+
+/** Piscina's refusal when its queue is full (it has no error class or code to test for). */
+const QUEUE_FULL = /^(Task queue is at limit|No task queue available)$/;
 
 /** bcrypt hashing and comparison on a worker-thread pool, so a storm of logins never blocks other requests. */
 export class PasswordHasher {
@@ -24,6 +30,7 @@ export class PasswordHasher {
       filename: workerFile.href,
       maxThreads: options.threads,
       minThreads: 1,
+      maxQueue: options.maxQueue,
       idleTimeout: 60_000,
       ...(runningFromSource ? { execArgv: ['--import', 'tsx'] } : {}),
     });
@@ -39,11 +46,21 @@ export class PasswordHasher {
   }
 
   async hash(password: string): Promise<string> {
-    return (await this.pool.run({ op: 'hash', password, cost: this.options.cost })) as string;
+    return (await this.run({ op: 'hash', password, cost: this.options.cost })) as string;
   }
 
   async verify(password: string, hash: string): Promise<boolean> {
-    return (await this.pool.run({ op: 'verify', password, hash })) as boolean;
+    return (await this.run({ op: 'verify', password, hash })) as boolean;
+  }
+
+  /** A full queue is an overload, not a bug: 503, safe to retry once the storm has passed. */
+  private async run(task: PasswordTask): Promise<string | boolean> {
+    try {
+      return await this.pool.run(task);
+    } catch (err) {
+      if (err instanceof Error && QUEUE_FULL.test(err.message)) throw dependencyUnavailable('Password checking', err);
+      throw err;
+    }
   }
 
   /**
