@@ -213,6 +213,20 @@ describe('encryption at rest', () => {
 });
 
 describe('profile cache outage', () => {
+  it('when Redis is down, then sign-up still works and signed-in requests answer 503 at once (fail closed)', async () => {
+    const down = await startUserService({ REDIS_URL: 'redis://127.0.0.1:1/0' }, svc.keys);
+    try {
+      const session = await register(down.baseUrl);
+      const res = await http('GET', `${down.baseUrl}/api/users/profile`, { token: session.accessToken });
+      expect(res.status).toBe(503);
+      expect(res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
+      // The same token is fine where the revocation list can be read.
+      expect((await http('GET', url, { token: session.accessToken })).status).toBe(200);
+    } finally {
+      await down.close();
+    }
+  });
+
   it('when Redis cannot be reached, then profiles are still read from and written to the database', async () => {
     const session = await register(svc.baseUrl);
     const logger = createLogger({ service: 'user-service-test', silent: true });

@@ -144,12 +144,6 @@ describe('refused access tokens', () => {
     expect((await profileWith(token)).status).toBe(401);
   });
 
-  it('when a refresh token is used as an access token, then it answers 401', async () => {
-    const res = await profileWith(session.refreshToken);
-    expect(res.status).toBe(401);
-    expect(res.body.error.code).toBe('UNAUTHENTICATED');
-  });
-
   it('when the Authorization header is not a bearer token, then it answers 401', async () => {
     const res = await http('GET', `${svc.baseUrl}/api/users/profile`, {
       headers: { authorization: `Basic ${Buffer.from('a:b').toString('base64')}` },
