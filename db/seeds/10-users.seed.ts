@@ -1,5 +1,6 @@
 import pg from 'pg';
 import type { SeedContext } from '../../scripts/seed.js';
+import { addressFieldContext } from '../../services/user/src/addresses/address.repository.js';
 import { loadSecretsConfig } from '../../services/user/src/config.js';
 import { FieldCipher } from '../../services/user/src/security/field-cipher.js';
 import { PasswordHasher } from '../../services/user/src/security/password-hasher.js';
@@ -54,10 +55,10 @@ export async function seed(ctx: SeedContext): Promise<void> {
         a.id,
         a.userId,
         a.label,
-        cipher.encrypt(a.street),
+        cipher.encrypt(a.street, addressFieldContext('street_encrypted', a.userId)),
         a.city,
-        cipher.encrypt(a.postalCode),
-        cipher.encrypt(JSON.stringify(a.location)),
+        cipher.encrypt(a.postalCode, addressFieldContext('postal_code_encrypted', a.userId)),
+        cipher.encrypt(JSON.stringify(a.location), addressFieldContext('location_encrypted', a.userId)),
       ],
     );
     ctx.log(`users: ${created} demo account(s) and ${addresses ?? 0} address(es) created`);

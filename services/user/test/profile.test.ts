@@ -1,3 +1,4 @@
+import { createCipheriv, randomBytes } from 'node:crypto';
 import { createLogger, createRedis, Database } from '@foodflow/platform';
 import { generateTestKeys, http } from '@foodflow/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -192,8 +193,11 @@ describe('encryption at rest', () => {
     expect(stored).toMatch(/^v2:k1:/);
     expect(() => cipher.decrypt(stored, 'users.phone_encrypted:b')).toThrow(/does not open/);
     expect(() => cipher.decrypt(stored, 'addresses.street_encrypted:a')).toThrow(FieldDecryptionError);
-    const legacy = cipher.encrypt('+1 212 555 0100');
-    expect(legacy).toMatch(/^k1:[\w-]+:[\w-]+:[\w-]+$/);
+    // Written as values were before contexts existed: `keyId:iv:tag:ciphertext`, no associated data.
+    const iv = randomBytes(12);
+    const sealer = createCipheriv('aes-256-gcm', Buffer.alloc(32, 7), iv);
+    const data = Buffer.concat([sealer.update('+1 212 555 0100', 'utf8'), sealer.final()]);
+    const legacy = ['k1', ...[iv, sealer.getAuthTag(), data].map((b) => b.toString('base64url'))].join(':');
     expect(cipher.decrypt(legacy, 'users.phone_encrypted:b')).toBe('+1 212 555 0100');
   });
 

@@ -22,7 +22,9 @@ export interface AddressRecord extends AddressFields {
 }
 
 /** Address fields are bound to the owning user: a value moved to another user's address does not open. */
-const context = (column: string, userId: string): string => fieldContext(`addresses.${column}`, userId);
+/** What an encrypted address field is bound to: its column and the user who owns the address. */
+export const addressFieldContext = (column: string, userId: string): string =>
+  fieldContext(`addresses.${column}`, userId);
 
 interface AddressRow {
   id: string;
@@ -99,9 +101,9 @@ export class AddressRepository {
       [
         userId,
         fields.label,
-        this.cipher.encrypt(fields.street, context('street_encrypted', userId)),
+        this.cipher.encrypt(fields.street, addressFieldContext('street_encrypted', userId)),
         fields.city,
-        this.cipher.encrypt(fields.postalCode, context('postal_code_encrypted', userId)),
+        this.cipher.encrypt(fields.postalCode, addressFieldContext('postal_code_encrypted', userId)),
         this.encryptLocation(fields.location, userId),
         isDefault,
       ],
@@ -129,11 +131,13 @@ export class AddressRepository {
         id,
         userId,
         patch.label ?? null,
-        patch.street === undefined ? null : this.cipher.encrypt(patch.street, context('street_encrypted', userId)),
+        patch.street === undefined
+          ? null
+          : this.cipher.encrypt(patch.street, addressFieldContext('street_encrypted', userId)),
         patch.city ?? null,
         patch.postalCode === undefined
           ? null
-          : this.cipher.encrypt(patch.postalCode, context('postal_code_encrypted', userId)),
+          : this.cipher.encrypt(patch.postalCode, addressFieldContext('postal_code_encrypted', userId)),
         patch.location === undefined ? null : this.encryptLocation(patch.location, userId),
         patch.isDefault ?? null,
       ],
@@ -160,7 +164,7 @@ export class AddressRepository {
 
   private encryptLocation(location: Location, userId: string): string {
     const json = JSON.stringify({ lat: location.lat, lng: location.lng });
-    return this.cipher.encrypt(json, context('location_encrypted', userId));
+    return this.cipher.encrypt(json, addressFieldContext('location_encrypted', userId));
   }
 
   private toRecord(row: AddressRow): AddressRecord {
@@ -168,11 +172,14 @@ export class AddressRepository {
       id: row.id,
       userId: row.user_id,
       label: row.label,
-      street: this.cipher.decrypt(row.street_encrypted, context('street_encrypted', row.user_id)),
+      street: this.cipher.decrypt(row.street_encrypted, addressFieldContext('street_encrypted', row.user_id)),
       city: row.city,
-      postalCode: this.cipher.decrypt(row.postal_code_encrypted, context('postal_code_encrypted', row.user_id)),
+      postalCode: this.cipher.decrypt(
+        row.postal_code_encrypted,
+        addressFieldContext('postal_code_encrypted', row.user_id),
+      ),
       location: JSON.parse(
-        this.cipher.decrypt(row.location_encrypted, context('location_encrypted', row.user_id)),
+        this.cipher.decrypt(row.location_encrypted, addressFieldContext('location_encrypted', row.user_id)),
       ) as Location,
       isDefault: row.is_default,
       createdAt: row.created_at,

@@ -58,15 +58,13 @@ export class FieldCipher {
     this.byId = new Map(keys.map((k) => [k.id, k.key]));
   }
 
-  /** Without a context the value is written in the old, unbound format; every service write passes one. */
-  encrypt(plaintext: string, context?: string): string {
+  encrypt(plaintext: string, context: string): string {
     const iv = randomBytes(IV_BYTES);
     const cipher = createCipheriv(ALGORITHM, this.current.key, iv);
-    if (context !== undefined) cipher.setAAD(Buffer.from(context, 'utf8'));
+    cipher.setAAD(Buffer.from(context, 'utf8'));
     const data = Buffer.concat([cipher.update(plaintext, 'utf8'), cipher.final()]);
     const parts = [iv, cipher.getAuthTag(), data].map((b) => b.toString('base64url'));
-    const sealed = [this.current.id, ...parts];
-    return (context === undefined ? sealed : [BOUND_FORMAT, ...sealed]).join(':');
+    return [BOUND_FORMAT, this.current.id, ...parts].join(':');
   }
 
   decrypt(stored: string, context: string): string {
