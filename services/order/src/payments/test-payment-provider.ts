@@ -4,6 +4,8 @@ import type { AuthorizationRequest, AuthorizationResult, PaymentProvider } from 
 /** Card tokens the test provider understands, after the well-known ones of public card test modes. */
 export const TEST_CARD_TOKENS = { approved: 'tok_visa', declined: 'tok_chargeDeclined' } as const;
 
+const REFERENCE_PREFIX = 'test_auth_';
+
 export interface TestCharge {
   reference: string;
   amountCents: number;
@@ -13,7 +15,9 @@ export interface TestCharge {
 
 /**
  * A built-in provider for development and tests that behaves like a card network's test mode: `tok_visa`
- * is approved, every other token is declined. It keeps its ledger in memory, so it is for one process only.
+ * is approved, every other token is declined. Its ledger lives in this process's memory, while a real
+ * network remembers every authorization: so a well-formed reference this process has not seen (issued
+ * before a restart, or by another instance) is settled as the network would settle it, not refused.
  */
 export class TestPaymentProvider implements PaymentProvider {
   private readonly charges = new Map<string, TestCharge>();
@@ -24,7 +28,7 @@ export class TestPaymentProvider implements PaymentProvider {
     if (previous) return previous;
     let result: AuthorizationResult;
     if (request.cardToken === TEST_CARD_TOKENS.approved) {
-      const reference = `test_auth_${randomUUID()}`;
+      const reference = `${REFERENCE_PREFIX}${randomUUID()}`;
       this.charges.set(reference, {
         reference,
         amountCents: request.amountCents,
@@ -55,6 +59,9 @@ export class TestPaymentProvider implements PaymentProvider {
   }
 
   private settle(reference: string, state: 'captured' | 'voided'): void {
+    if (!this.charges.has(reference) && reference.startsWith(REFERENCE_PREFIX)) {
+      this.charges.set(reference, { reference, amountCents: 0, currency: '', state: 'authorized' });
+    }
     const charge = this.charges.get(reference);
     if (!charge) throw new Error(`Unknown authorization ${reference}`);
     if (charge.state !== 'authorized' && charge.state !== state) {
