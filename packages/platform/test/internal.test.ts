@@ -53,8 +53,15 @@ describe('service-to-service calls', () => {
     await expect(client().get('/internal/things/missing')).rejects.toMatchObject({ code: 'NOT_FOUND' });
   });
 
-  it('when a service that is not allowed calls, then 403', async () => {
-    await expect(client('delivery-service').get('/internal/things/1')).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  it('when a service that is not allowed calls, then 403, which reaches the caller as its dependency failing', async () => {
+    const token = signServiceToken(secret, 'delivery-service', 'user-service');
+    const res = await http('GET', `${peer.baseUrl}/internal/things/1`, {
+      headers: { authorization: `Service ${token}` },
+    });
+    expect(res.status).toBe(403);
+    await expect(client('delivery-service').get('/internal/things/1')).rejects.toMatchObject({
+      code: 'DEPENDENCY_UNAVAILABLE',
+    });
   });
 
   it('when there is no service token, or a user-style bearer token, then 401', async () => {

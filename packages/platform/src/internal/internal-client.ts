@@ -17,8 +17,9 @@ export interface InternalClientOptions {
 const isContractCode = (code: unknown): code is ErrorCode => typeof code === 'string' && code in errorStatus;
 
 /**
- * A small JSON client for another service's internal endpoints. A timeout, a refused connection or a
- * 5xx becomes 503 `DEPENDENCY_UNAVAILABLE`; a 4xx carrying a contract code is raised as that same error.
+ * A small JSON client for another service's internal endpoints. A timeout, a refused connection, a 5xx
+ * or the peer refusing this service (401, 403) becomes 503 `DEPENDENCY_UNAVAILABLE`; any other 4xx
+ * carrying a contract code is raised as that same error.
  */
 export class InternalClient {
   private token: { value: string; renewAt: number } | undefined;
@@ -62,7 +63,10 @@ export class InternalClient {
     const payload: unknown = await response.json().catch(() => undefined);
     if (response.ok) return payload as T;
     const error = (payload as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
-    if (response.status < 500 && isContractCode(error?.code)) {
+    // 401 and 403 mean the peer refused this service, not the end user: a misconfiguration of ours that
+    // the user can do nothing about, so it must not reach them as their own authentication failing.
+    const refusedUs = response.status === 401 || response.status === 403;
+    if (response.status < 500 && !refusedUs && isContractCode(error?.code)) {
       throw new AppError(error.code, String(error.message ?? error.code), {
         details: Array.isArray(error.details) ? error.details : undefined,
       });
