@@ -172,6 +172,22 @@ describe('driver assignment', () => {
     expect(await world.delivery(ref.orderId)).toBeUndefined();
   });
 
+  it('when a cancellation is the first news of an order, then its later order.ready still makes no delivery', async () => {
+    const area = randomArea();
+    const driver = user('driver');
+    await world.goOnline(a.baseUrl, driver, area);
+    const ref = orderRef();
+    await world.publish('order.cancelled', { ...ref, reason: 'restaurant closed early', by: 'restaurant_owner' });
+    await eventually(async () => {
+      const { rows } = await world.db.query('SELECT status FROM orders WHERE id = $1', [ref.orderId]);
+      return rows[0]?.status === 'cancelled' ? true : undefined;
+    });
+    await world.readyOrder(area, ref);
+    const control = await world.readyOrder(eastOf(area, 30));
+    await settled(control.orderId, 'awaiting_driver');
+    expect(await world.delivery(ref.orderId)).toBeUndefined();
+  });
+
   it('when the same order.ready arrives twice, then one delivery exists and one assignment is announced', async () => {
     const area = randomArea();
     const driver = user('driver');

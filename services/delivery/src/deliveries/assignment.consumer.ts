@@ -35,14 +35,18 @@ export function createAssignmentConsumer(deps: AssignmentConsumerDeps): EventCon
   const { db, deliveries, orders, assignment, logger } = deps;
 
   const handle = async (event: EventEnvelope, client: PoolClient): Promise<void> => {
+    // Both steps first write the order's copy (which only moves forward). That locks its row, so a
+    // readiness and a cancellation of one order, handled at once or in either order, run one after the
+    // other: whichever comes second sees the first, and a cancelled order never gets a driver.
     if (event.type === 'order.ready') {
       const order = validateValue(orderReadySchema, event.data);
-      // A retried `order.ready` can come after the order's cancellation; a cancelled order needs no driver.
+      await orders.recordStatus(client, order, 'ready');
       if ((await orders.find(client, order.orderId))?.status === 'cancelled') return;
       const delivery = await deliveries.createAwaiting(client, order);
       if (delivery) await assignment.assignNearest(client, delivery, event.correlationId);
     } else if (event.type === 'order.cancelled') {
       const order = validateValue(orderRefSchema, event.data);
+      await orders.recordStatus(client, order, 'cancelled');
       await deliveries.cancelForOrder(client, order.orderId);
     }
   };
