@@ -64,7 +64,11 @@ export class DeliveryService {
     const saved = await this.deps.deliveries.appendLocation(this.deps.db, id, user.id, fix);
     if (!saved) throw await this.whyNot(id, user, 'CONFLICT', 'take locations once it is over or not yet assigned');
     const position = { ...fix, at: saved.at.toISOString() };
-    await this.deps.presence.recordPosition(user.id, id, position);
+    // The update is stored: from here on a failure must not make the driver send it again (a duplicate
+    // in the history). The latest position in Redis is a cache of the history, so it may lag a moment.
+    await this.deps.presence.recordPosition(user.id, id, position).catch((err: unknown) => {
+      this.deps.logger.warn('Could not cache the latest driver position', { err });
+    });
     this.deps.realtime.locationUpdate({ orderId: saved.orderId, deliveryId: id, ...position });
     return { ok: true };
   }

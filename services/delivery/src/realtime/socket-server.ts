@@ -4,6 +4,8 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { type DefaultEventsMap, Server, type Socket } from 'socket.io';
 import { userRoom } from './realtime.js';
 
+const MAX_TIMER_MS = 2 ** 31 - 1;
+
 export interface SocketData {
   user: AuthUser;
 }
@@ -61,7 +63,11 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
     const { user } = socket.data;
     void socket.join(userRoom(user.id));
     // A connection lives no longer than the token that opened it; the client reconnects with a fresh one.
-    const expiry = setTimeout(() => socket.disconnect(true), Math.max(0, user.expiresAt * 1000 - Date.now()));
+    // Clamped: timers longer than about 24.8 days would fire at once.
+    const expiry = setTimeout(
+      () => socket.disconnect(true),
+      Math.min(MAX_TIMER_MS, Math.max(0, user.expiresAt * 1000 - Date.now())),
+    );
     socket.once('disconnect', () => clearTimeout(expiry));
   });
 
