@@ -60,7 +60,7 @@ export class PricingService {
         })),
       });
     }
-    const restaurant = await this.restaurants.findById(found[0]?.restaurantId ?? '');
+    const restaurant = await this.restaurants.findById(found[0]?.restaurantId ?? '', { fromPrimary: true });
     if (!restaurant) throw notFound('Restaurant');
     return {
       restaurant: {

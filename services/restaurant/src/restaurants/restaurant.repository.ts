@@ -101,8 +101,12 @@ export class RestaurantRepository {
     return rows[0];
   }
 
-  async findById(id: string): Promise<RestaurantRow | undefined> {
-    const { rows } = await this.db.read<RestaurantRow>(`SELECT ${COLUMNS} FROM restaurants WHERE id = $1`, [id]);
+  /** From the replica when there is one, unless `fromPrimary` (checkout must see the latest hours and fees). */
+  async findById(id: string, { fromPrimary = false } = {}): Promise<RestaurantRow | undefined> {
+    const sql = `SELECT ${COLUMNS} FROM restaurants WHERE id = $1`;
+    const { rows } = fromPrimary
+      ? await this.db.query<RestaurantRow>(sql, [id])
+      : await this.db.read<RestaurantRow>(sql, [id]);
     return rows[0];
   }
 
