@@ -45,12 +45,20 @@ export interface NotificationHubDeps {
  */
 export function createNotificationHub(deps: NotificationHubDeps): EventConsumer {
   const { db, orders, deliveries, realtime, logger } = deps;
+  /**
+   * Status events found current inside their own transaction, by event id, until announced. Decided
+   * there rather than after the commit, when a quicker next status may already have overtaken the copy:
+   * each status the order went through is announced, and only a late one (already overtaken when it
+   * was applied) is not.
+   */
+  const current = new Set<string>();
 
   const handle = async (event: EventEnvelope, client: PoolClient): Promise<void> => {
     const status = STATUS_OF[event.type];
     if (status) {
       const order = validateValue(orderRefSchema, event.data);
-      await orders.recordStatus(client, order, status);
+      if (await orders.recordStatus(client, order, status)) current.add(event.id);
+      else current.delete(event.id);
       if (status === 'picked_up' || status === 'delivered') {
         const { driverId } = validateValue(orderWithDriverSchema, event.data);
         await orders.recordDriver(client, order.orderId, driverId);
@@ -70,8 +78,7 @@ export function createNotificationHub(deps: NotificationHubDeps): EventConsumer 
       if (!order) return;
       const at = event.occurredAt;
       const status = STATUS_OF[event.type];
-      // A late event (its status already overtaken) updates nothing and announces nothing.
-      if (status && order.status === status) {
+      if (status && current.delete(event.id)) {
         realtime.statusChange({ orderId, deliveryId: delivery?.id ?? null, status, at });
       }
       if (event.type === 'delivery.assigned') {

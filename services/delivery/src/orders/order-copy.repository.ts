@@ -49,8 +49,11 @@ export class OrderCopyRepository {
     return rows[0] && toOrderCopy(rows[0]);
   }
 
-  /** Creates the copy or moves it forward to `status`; a status older than the copy's is ignored. */
-  async recordStatus(db: Sql, ref: OrderRef, status: OrderStatus): Promise<void> {
+  /**
+   * Creates the copy or moves it forward to `status`; a status older than the copy's is ignored. Returns
+   * whether `status` is current: false when the copy had already moved past it (a late event).
+   */
+  async recordStatus(db: Sql, ref: OrderRef, status: OrderStatus): Promise<boolean> {
     await db.query(
       `INSERT INTO orders (id, customer_id, restaurant_id, restaurant_owner_id, status, status_rank)
        VALUES ($1, $2, $3, $4, $5, $6)
@@ -58,6 +61,9 @@ export class OrderCopyRepository {
         WHERE orders.status_rank < EXCLUDED.status_rank`,
       [ref.orderId, ref.customerId, ref.restaurantId, ref.restaurantOwnerId, status, STATUS_RANK[status]],
     );
+    // The upsert locked the row, so this reads the copy as this transaction leaves it.
+    const { rows } = await db.query<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = $1', [ref.orderId]);
+    return rows[0]?.status === status;
   }
 
   async recordDriver(db: Sql, orderId: string, driverId: string): Promise<void> {
