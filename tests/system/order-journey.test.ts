@@ -167,14 +167,18 @@ describe('an order from cart to doorstep', () => {
     socket.socket.disconnect();
   });
 
-  it('when the access token is logged out, then every service refuses it within a second', async () => {
+  it('when the access token is logged out, then every service refuses it and its open socket is closed', async () => {
     const api = stack.gatewayUrl;
     const login = await http('POST', `${api}/api/auth/login`, {
       body: { email: customer.email, password: 'correct-horse-battery' },
     });
     const token: string = login.body.accessToken;
     expect((await http('GET', `${api}/api/cart`, { token })).status).toBe(200);
+    const { socket } = await connectSocket(api, token);
+    const closed = new Promise<string>((resolve) => socket.once('disconnect', resolve));
     expect((await http('POST', `${api}/api/auth/logout`, { token, body: {} })).status).toBe(204);
+    // The tracking socket opened with that token is closed by the server, not left open until it expires.
+    expect(await closed).toBe('io server disconnect');
     for (const path of ['/api/users/profile', '/api/cart', '/api/orders', `/api/tracking/${randomUUID()}`]) {
       const res = await http('GET', `${api}${path}`, { token });
       expect(res.status, path).toBe(401);

@@ -28,6 +28,7 @@ import { DriverService } from './drivers/driver.service.js';
 import { createNotificationHub } from './notifications/notification-hub.js';
 import { OrderCopyRepository } from './orders/order-copy.repository.js';
 import { Realtime } from './realtime/realtime.js';
+import { closeRevokedSockets } from './realtime/revocations.js';
 import { createSocketServer, type SocketServer } from './realtime/socket-server.js';
 import { registerTrackingHandlers } from './tracking/tracking.socket.js';
 import { trackingRoutes } from './tracking/tracking.routes.js';
@@ -93,6 +94,7 @@ export function createApp(deps: AppDeps): DeliveryApp {
     streamName: extra.sockets.streamName,
     recoveryWindowMs: extra.sockets.recoveryWindowMs,
   });
+  const revocations = closeRevokedSockets(io, deps.socketRedis.duplicate(), logger);
   const realtime = new Realtime(io);
   registerTrackingHandlers(io, tracking, logger);
   const deliveryService = new DeliveryService({
@@ -157,6 +159,7 @@ export function createApp(deps: AppDeps): DeliveryApp {
       await Promise.all(jobs.map((job) => job.stop()));
       for (const consumer of consumers) await consumer.stop();
       await relay.stop();
+      await revocations.stop();
       await io.close();
     },
   };

@@ -38,6 +38,22 @@ export const revokedTokenKey = (jti: string): string => `auth:revoked:${jti}`;
 /** Redis key marking a sign-in session (the `sid` claim: a refresh-token family) revoked while its tokens live. */
 export const revokedFamilyKey = (sid: string): string => `auth:revoked-family:${sid}`;
 
+/**
+ * The Redis pub/sub channel on which revocations are announced as they happen (a JSON `Revocation`), so
+ * long-lived connections opened with a revoked token (tracking sockets) are closed at once.
+ */
+export const REVOCATIONS_CHANNEL = 'auth:revocations';
+
+export interface Revocation {
+  tokenId?: string;
+  sessionId?: string;
+}
+
+/** Whether a revocation covers the token a caller authenticated with. */
+export const revokes = (revocation: Revocation, user: AuthUser): boolean =>
+  (revocation.tokenId !== undefined && revocation.tokenId === user.tokenId) ||
+  (revocation.sessionId !== undefined && revocation.sessionId === user.sessionId);
+
 export interface TokenVerifierOptions {
   publicKey: string;
   issuer: string;

@@ -8,6 +8,8 @@ import {
   type Metrics,
   type Queryable,
   type Redis,
+  REVOCATIONS_CHANNEL,
+  type Revocation,
   revokedFamilyKey,
   revokedTokenKey,
 } from '@foodflow/platform';
@@ -136,6 +138,7 @@ export class AuthService {
       } catch (err) {
         throw dependencyUnavailable('The session store', err);
       }
+      await this.announce({ tokenId: caller.tokenId });
     }
     if (!refreshToken) return;
     const familyId = await this.deps.refreshTokens.revokeFamilyOfToken(hashToken(refreshToken), caller.id);
@@ -153,6 +156,17 @@ export class AuthService {
     } catch (err) {
       throw dependencyUnavailable('The session store', err);
     }
+    await this.announce({ sessionId: familyId });
+  }
+
+  /**
+   * Tells open connections (tracking sockets) to close now. Best effort: the denylist above is what
+   * refuses the token, and a socket ends with its token's lifetime anyway.
+   */
+  private async announce(revocation: Revocation): Promise<void> {
+    await this.deps.redis.publish(REVOCATIONS_CHANNEL, JSON.stringify(revocation)).catch((err: unknown) => {
+      this.deps.logger.warn('Could not announce a revocation to open connections', { err });
+    });
   }
 
   private async startFamily(q: Queryable, userId: string): Promise<IssuedRefreshToken> {
