@@ -2,10 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import amqplib from 'amqplib';
 import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
   appendToOutbox,
   Broker,
+  type ConsumerOptions,
   createEvent,
   createLogger,
   Database,
@@ -156,97 +157,82 @@ describe('transactional outbox', () => {
 });
 
 describe('idempotent consumer', () => {
-  const queueName = (): string => `platform-test.${randomUUID()}`;
+  const running: { consumer: EventConsumer; queue: string }[] = [];
+
   /** An event type of this test's own (types are `word.word`, letters and underscores). */
   const uniqueType = (name: string): string =>
     `platformtest.${name}_${randomUUID()
       .replace(/[^a-f]/g, '')
       .slice(0, 8)}`;
 
+  /** Starts a consumer on a queue of its own, bound to an event type of its own. */
+  async function startConsumer(
+    name: string,
+    handle: ConsumerOptions['handle'],
+    options: Partial<ConsumerOptions> = {},
+  ): Promise<{ queue: string; key: string }> {
+    const queue = `platform-test.${randomUUID()}`;
+    const key = uniqueType(name);
+    const consumer = new EventConsumer({ broker, db, logger, queue, bindings: [key], handle, ...options });
+    await consumer.start();
+    running.push({ consumer, queue });
+    return { queue, key };
+  }
+
+  afterEach(async () => {
+    for (const { consumer, queue } of running.splice(0)) {
+      await consumer.stop();
+      for (const q of [queue, `${queue}.retry`, deadLetterQueue(queue)]) await channel.deleteQueue(q);
+    }
+  });
+
   async function publishRaw(routingKey: string, body: unknown, messageId: string = randomUUID()): Promise<void> {
     const content = Buffer.from(typeof body === 'string' ? body : JSON.stringify(body));
     channel.publish(ORDERS_EXCHANGE, routingKey, content, { persistent: true, messageId });
   }
 
+  /** Publishes an event as its publisher would: its id is also the message id. */
+  const publish = (event: EventEnvelope): Promise<void> => publishRaw(event.type, event, event.id);
+
   async function deadLettered(queue: string): Promise<number> {
     return (await channel.checkQueue(deadLetterQueue(queue))).messageCount;
   }
 
-  async function cleanUp(queue: string): Promise<void> {
-    for (const q of [queue, `${queue}.retry`, deadLetterQueue(queue)]) await channel.deleteQueue(q);
-  }
+  const inboxMarks = async (eventId: string): Promise<number | undefined> =>
+    (await db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = $1', [eventId])).rows[0]?.n;
 
   it('when the same event arrives twice, then its effect happens once', async () => {
-    const queue = queueName();
-    const key = uniqueType('dup');
     const handled: string[] = [];
-    const consumer = new EventConsumer({
-      broker,
-      db,
-      logger,
-      queue,
-      bindings: [key],
-      handle: async (event) => {
-        handled.push(event.id);
-      },
+    const { key } = await startConsumer('dup', async (event) => {
+      handled.push(event.id);
     });
-    await consumer.start();
-    try {
-      const event = createEvent(key, { orderId: randomUUID() });
-      await publishRaw(key, event, event.id);
-      await publishRaw(key, event, event.id);
-      const other = createEvent(key, { orderId: randomUUID() });
-      await publishRaw(key, other, other.id);
-      await eventually(async () => (handled.length === 2 ? true : undefined));
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      expect(handled.sort()).toEqual([event.id, other.id].sort());
-      const { rows } = await db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = $1', [event.id]);
-      expect(rows[0]?.n).toBe(1);
-    } finally {
-      await consumer.stop();
-      await cleanUp(queue);
-    }
+    const event = createEvent(key, { orderId: randomUUID() });
+    await publish(event);
+    await publish(event);
+    const other = createEvent(key, { orderId: randomUUID() });
+    await publish(other);
+    await eventually(async () => (handled.length === 2 ? true : undefined));
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(handled.sort()).toEqual([event.id, other.id].sort());
+    expect(await inboxMarks(event.id)).toBe(1);
   });
 
   it('when a message is malformed, then it is parked in the dead-letter queue and the rest keeps flowing', async () => {
-    const queue = queueName();
-    const key = uniqueType('bad');
     const handled: EventEnvelope[] = [];
-    const consumer = new EventConsumer({
-      broker,
-      db,
-      logger,
-      queue,
-      bindings: [key],
-      handle: async (e) => void handled.push(e),
-    });
-    await consumer.start();
-    try {
-      await publishRaw(key, '{not json');
-      await publishRaw(key, { id: 'not-a-uuid', type: key, data: {} });
-      const good = createEvent(key, { fine: true });
-      await publishRaw(key, good, good.id);
-      await eventually(async () => ((await deadLettered(queue)) === 2 && handled.length === 1 ? true : undefined));
-      expect(handled[0]?.id).toBe(good.id);
-    } finally {
-      await consumer.stop();
-      await cleanUp(queue);
-    }
+    const { queue, key } = await startConsumer('bad', async (e) => void handled.push(e));
+    await publishRaw(key, '{not json');
+    await publishRaw(key, { id: 'not-a-uuid', type: key, data: {} });
+    const good = createEvent(key, { fine: true });
+    await publish(good);
+    await eventually(async () => ((await deadLettered(queue)) === 2 && handled.length === 1 ? true : undefined));
+    expect(handled[0]?.id).toBe(good.id);
   });
 
   it('when the handler fails for a while, then the event is retried and applied once, its first effect rolled back', async () => {
-    const queue = queueName();
-    const key = uniqueType('flaky');
     let attempts = 0;
-    const consumer = new EventConsumer({
-      broker,
-      db,
-      logger,
-      queue,
-      bindings: [key],
-      retryDelaysMs: [50, 100],
-      maxAttempts: 5,
-      handle: async (event, client) => {
+    const { queue, key } = await startConsumer(
+      'flaky',
+      async (event, client) => {
         attempts += 1;
         await client.query('INSERT INTO outbox (id, type, payload) VALUES ($1, $2, $3)', [
           randomUUID(),
@@ -255,88 +241,50 @@ describe('idempotent consumer', () => {
         ]);
         if (attempts < 3) throw new Error('temporarily broken');
       },
-    });
-    await consumer.start();
-    try {
-      const event = createEvent(key, { n: 1 });
-      await publishRaw(key, event, event.id);
-      await eventually(async () => {
-        const { rows } = await db.query('SELECT count(*)::int AS n FROM inbox WHERE event_id = $1', [event.id]);
-        return rows[0]?.n === 1 ? true : undefined;
-      });
-      expect(attempts).toBe(3);
-      const effects = await db.query(
-        `SELECT count(*)::int AS n FROM outbox WHERE type = 'effect' AND payload->>'id' = $1`,
-        [event.id],
-      );
-      expect(effects.rows[0]?.n).toBe(1);
-      expect(await deadLettered(queue)).toBe(0);
-    } finally {
-      await consumer.stop();
-      await cleanUp(queue);
-    }
+      { retryDelaysMs: [50, 100], maxAttempts: 5 },
+    );
+    const event = createEvent(key, { n: 1 });
+    await publish(event);
+    await eventually(async () => ((await inboxMarks(event.id)) === 1 ? true : undefined));
+    expect(attempts).toBe(3);
+    const effects = await db.query(
+      `SELECT count(*)::int AS n FROM outbox WHERE type = 'effect' AND payload->>'id' = $1`,
+      [event.id],
+    );
+    expect(effects.rows[0]?.n).toBe(1);
+    expect(await deadLettered(queue)).toBe(0);
   });
 
   it('when the handler always fails, then the event is parked after the last attempt while others still flow', async () => {
-    const queue = queueName();
-    const key = uniqueType('poison');
     let poisonAttempts = 0;
     const handled: string[] = [];
-    const consumer = new EventConsumer({
-      broker,
-      db,
-      logger,
-      queue,
-      bindings: [key],
-      retryDelaysMs: [30],
-      maxAttempts: 3,
-      handle: async (event) => {
+    const { queue, key } = await startConsumer(
+      'poison',
+      async (event) => {
         if ((event.data as { poison?: boolean }).poison) {
           poisonAttempts += 1;
           throw new Error('always broken');
         }
         handled.push(event.id);
       },
-    });
-    await consumer.start();
-    try {
-      const poison = createEvent(key, { poison: true });
-      await publishRaw(key, poison, poison.id);
-      const fine = Array.from({ length: 5 }, () => createEvent(key, { poison: false }));
-      for (const e of fine) await publishRaw(key, e, e.id);
-      await eventually(async () => ((await deadLettered(queue)) === 1 ? true : undefined));
-      expect(poisonAttempts).toBe(3);
-      expect(handled.sort()).toEqual(fine.map((e) => e.id).sort());
-    } finally {
-      await consumer.stop();
-      await cleanUp(queue);
-    }
+      { retryDelaysMs: [30], maxAttempts: 3 },
+    );
+    await publish(createEvent(key, { poison: true }));
+    const fine = Array.from({ length: 5 }, () => createEvent(key, { poison: false }));
+    for (const e of fine) await publish(e);
+    await eventually(async () => ((await deadLettered(queue)) === 1 ? true : undefined));
+    expect(poisonAttempts).toBe(3);
+    expect(handled.sort()).toEqual(fine.map((e) => e.id).sort());
   });
 
   it('when the handler declares the message poison, then it is parked at once without retries', async () => {
-    const queue = queueName();
-    const key = uniqueType('reject');
     let attempts = 0;
-    const consumer = new EventConsumer({
-      broker,
-      db,
-      logger,
-      queue,
-      bindings: [key],
-      handle: async () => {
-        attempts += 1;
-        throw new PoisonMessageError('data can never be applied');
-      },
+    const { queue, key } = await startConsumer('reject', async () => {
+      attempts += 1;
+      throw new PoisonMessageError('data can never be applied');
     });
-    await consumer.start();
-    try {
-      const event = createEvent(key, {});
-      await publishRaw(key, event, event.id);
-      await eventually(async () => ((await deadLettered(queue)) === 1 ? true : undefined));
-      expect(attempts).toBe(1);
-    } finally {
-      await consumer.stop();
-      await cleanUp(queue);
-    }
+    await publish(createEvent(key, {}));
+    await eventually(async () => ((await deadLettered(queue)) === 1 ? true : undefined));
+    expect(attempts).toBe(1);
   });
 });

@@ -1,6 +1,13 @@
-import { createEvent, currentRequestId, type EventData, type EventEnvelope, type OrderRef } from '@foodflow/platform';
+import {
+  createEvent,
+  currentRequestId,
+  type EventData,
+  type EventEnvelope,
+  type OrderRef,
+  type OrderStatus,
+} from '@foodflow/platform';
 import type { Order } from './order.repository.js';
-import type { ChangedBy, OrderStatus } from './order-status.js';
+import type { ChangedBy } from './order-status.js';
 
 /** The LISTEN/NOTIFY channel that wakes this service's outbox relay. */
 export const ORDERS_OUTBOX_CHANNEL = 'orders_outbox';

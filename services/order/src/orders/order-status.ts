@@ -1,15 +1,4 @@
-import type { Role } from '@foodflow/platform';
-
-export const ORDER_STATUSES = [
-  'pending',
-  'confirmed',
-  'preparing',
-  'ready',
-  'picked_up',
-  'delivered',
-  'cancelled',
-] as const;
-export type OrderStatus = (typeof ORDER_STATUSES)[number];
+import type { OrderStatus, Role } from '@foodflow/platform';
 
 /** Who a status change is recorded as: a role, or `system` for changes no person made. */
 export type ChangedBy = Role | 'system';

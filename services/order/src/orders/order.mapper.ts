@@ -1,6 +1,5 @@
-import type { DeliveryAddress, OrderLine } from '@foodflow/platform';
+import { type DeliveryAddress, type OrderLine, type OrderStatus } from '@foodflow/platform';
 import type { Order, StatusChange } from './order.repository.js';
-import type { OrderStatus } from './order-status.js';
 
 export interface OrderResponse {
   id: string;

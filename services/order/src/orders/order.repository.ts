@@ -1,7 +1,7 @@
-import type { DeliveryAddress, LatLng, OrderLine } from '@foodflow/platform';
+import { type DeliveryAddress, type LatLng, type OrderLine, type OrderStatus } from '@foodflow/platform';
 import type { SqlClient } from '../sql-client.js';
 import type { PaymentMethod, PaymentStatus } from '../payments/payment-provider.js';
-import type { ChangedBy, OrderStatus } from './order-status.js';
+import type { ChangedBy } from './order-status.js';
 
 export interface StatusChange {
   status: OrderStatus;

@@ -1,6 +1,6 @@
+import { ORDER_STATUSES, type OrderStatus } from '@foodflow/platform';
 import Joi from 'joi';
 import type { PaymentInput } from '../payments/payment.service.js';
-import { ORDER_STATUSES, type OrderStatus } from './order-status.js';
 
 export interface CheckoutInput {
   addressId: string;

@@ -1,11 +1,12 @@
 import {
-  AppError,
   appendToOutbox,
+  AppError,
   type AuthUser,
   type Database,
   type DeliveryEvent,
   type Logger,
   notFound,
+  type OrderStatus,
   type PoolClient,
 } from '@foodflow/platform';
 import type { PaymentService } from '../payments/payment.service.js';
@@ -22,7 +23,7 @@ import {
   type StatusChange,
 } from './order.repository.js';
 import type { ListOrdersQuery, StatusChangeInput } from './order.schemas.js';
-import { canChangeStatus, DELIVERY_STEPS, isFinal, type OrderStatus } from './order-status.js';
+import { canChangeStatus, DELIVERY_STEPS, isFinal } from './order-status.js';
 
 export interface OrderServiceDeps {
   db: Database;
