@@ -13,7 +13,7 @@ import {
 } from '../../services/delivery/test/support.js';
 import {
   createRestaurant,
-  lonelyPlace,
+  uniquePlace,
   startRestaurantService,
   type TestRestaurantService,
 } from '../../services/restaurant/test/support.js';
@@ -127,7 +127,7 @@ describe('the web app', () => {
 describe('the API through Nginx and the gateway', () => {
   it('when restaurants are listed, then the restaurant service answers, gzipped, with the caller request id', async () => {
     const owner = restaurants.token('restaurant_owner');
-    const place = lonelyPlace();
+    const place = await uniquePlace();
     for (let i = 0; i < 3; i++) await createRestaurant(restaurants, owner, {}, place);
     const path = `/api/restaurants?near=${place.lat},${place.lng}&radiusKm=5`;
 

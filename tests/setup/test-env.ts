@@ -11,6 +11,7 @@ export const TEST_VHOST = process.env['TEST_AMQP_VHOST'] ?? 'foodflow_test';
 export const SYSTEM_TEST_DATABASE = 'foodflow_system_test';
 export const SYSTEM_TEST_VHOST = 'foodflow_system_test';
 export const SYSTEM_TEST_REDIS_URL = 'redis://127.0.0.1:6379/4';
+export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/1';
 export const ADMIN_DATABASE_URL = process.env['ADMIN_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
 const pgHost = new URL(ADMIN_DATABASE_URL).host;
@@ -32,7 +33,7 @@ export function testEnv(role: string, extra: Record<string, string> = {}, databa
     NODE_ENV: 'test',
     LOG_LEVEL: 'error',
     DATABASE_URL: `postgres://${role}:${role}@${pgHost}/${database}`,
-    REDIS_URL: process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/1',
+    REDIS_URL: TEST_REDIS_URL,
     AMQP_URL: amqpUrl(TEST_VHOST),
     ...extra,
   };

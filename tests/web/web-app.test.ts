@@ -9,6 +9,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, http } from '@foodflow/platform/testing';
 import { startStack, type Stack } from '../system/stack.js';
 import { type Account, openRestaurant, placeOrder, register, saveAddress, setStatus } from '../system/support.js';
+import { uniquePlace } from '../setup/places.js';
 
 /**
  * The web app as people use it: built for production, served as static files, driven in a real
@@ -81,15 +82,6 @@ afterAll(async () => {
   rmSync(scratch, { recursive: true, force: true });
 });
 
-/**
- * A spot of its own for each test, far from any other run's: the shared test database may hold deliveries
- * still waiting for a driver from earlier runs, and a driver takes the oldest one within 25 km.
- */
-function somewhere(): { lat: number; lng: number } {
-  const round = (n: number) => Math.round(n * 1e4) / 1e4;
-  return { lat: round(-40 + Math.random() * 100), lng: round(-170 + Math.random() * 340) };
-}
-
 /** A restaurant (open all day, with Pad Thai and Green Curry) moved to the given spot. */
 async function restaurantAt(owner: Account, location: { lat: number; lng: number }) {
   const { restaurantId, itemIds } = await openRestaurant(stack.gatewayUrl, owner);
@@ -118,7 +110,7 @@ describe('the web app', () => {
 
   it('when a customer orders in the browser, then they watch the order move and the driver drive on the live map', async () => {
     const api = stack.gatewayUrl;
-    const place = somewhere();
+    const place = await uniquePlace();
     const { restaurant } = await restaurantAt(owner, place);
     const restaurantId: string = restaurant.id;
 
@@ -227,7 +219,7 @@ describe('the web app', () => {
 
   it('when the owner and then a driver work in the browser, then the order goes from placed to delivered', async () => {
     const api = stack.gatewayUrl;
-    const place = somewhere();
+    const place = await uniquePlace();
     const { itemIds } = await restaurantAt(owner, place);
     const customer = await register(api, 'customer');
     const order = await placeOrder(api, customer, await saveAddress(api, customer), itemIds);

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { eventually } from '@foodflow/platform/testing';
 import type amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eastOf, type Instance, orderRef, randomArea, sleep, startInstance, user, World } from './support.js';
+import { eastOf, type Instance, orderRef, uniqueArea, sleep, startInstance, user, World } from './support.js';
 
 let a: Instance;
 let b: Instance;
@@ -28,7 +28,7 @@ const settled = (orderId: string, status: string) =>
 
 describe('driver assignment', () => {
   it('when an order is ready, then the nearest online driver without a delivery gets it', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const near = user('driver', 'Near');
     const far = user('driver', 'Far');
     await world.goOnline(a.baseUrl, far, eastOf(area, 8));
@@ -45,7 +45,7 @@ describe('driver assignment', () => {
   });
 
   it('when no driver is free, then the delivery waits and goes, oldest first, to the next driver online', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const first = await world.readyOrder(area);
     await settled(first.orderId, 'awaiting_driver');
     const second = await world.readyOrder(eastOf(area, 0.5));
@@ -60,7 +60,7 @@ describe('driver assignment', () => {
   });
 
   it('when a driver has been silent for ten minutes, then they are not assigned', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const silent = user('driver');
     await world.goOnline(a.baseUrl, silent, eastOf(area, 1));
     await world.redis.zadd('delivery:drivers:seen', Date.now() - 11 * 60_000, silent.id);
@@ -72,7 +72,7 @@ describe('driver assignment', () => {
   });
 
   it('when a driver goes offline, then they are not assigned', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const driver = user('driver');
     await world.goOnline(a.baseUrl, driver, eastOf(area, 1));
     const off = await fetch(`${a.baseUrl}/api/drivers/availability`, {
@@ -89,7 +89,7 @@ describe('driver assignment', () => {
   });
 
   it('when 20 orders are ready at once on two instances with 5 drivers, then each driver gets exactly one', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const drivers = Array.from({ length: 5 }, () => user('driver'));
     for (const [i, driver] of drivers.entries()) await world.goOnline(a.baseUrl, driver, eastOf(area, 0.5 * i));
 
@@ -115,7 +115,7 @@ describe('driver assignment', () => {
   });
 
   it('when the database is asked for a second active delivery for a driver, then it refuses', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const driver = user('driver');
     await world.goOnline(a.baseUrl, driver, area);
     const first = await world.readyOrder(area);
@@ -132,7 +132,7 @@ describe('driver assignment', () => {
   });
 
   it('when an order is cancelled, then its delivery is cancelled and the driver takes the next waiting one', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const driver = user('driver');
     await world.goOnline(a.baseUrl, driver, area);
     const first = await world.readyOrder(area);
@@ -148,7 +148,7 @@ describe('driver assignment', () => {
   });
 
   it('when order.ready comes after the order was cancelled, then no delivery is made', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const driver = user('driver');
     await world.goOnline(a.baseUrl, driver, area);
     const ref = orderRef();
@@ -173,7 +173,7 @@ describe('driver assignment', () => {
   });
 
   it('when a cancellation is the first news of an order, then its later order.ready still makes no delivery', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const driver = user('driver');
     await world.goOnline(a.baseUrl, driver, area);
     const ref = orderRef();
@@ -189,7 +189,7 @@ describe('driver assignment', () => {
   });
 
   it('when the same order.ready arrives twice, then one delivery exists and one assignment is announced', async () => {
-    const area = randomArea();
+    const area = await uniqueArea();
     const driver = user('driver');
     await world.goOnline(a.baseUrl, driver, area);
     const ref = orderRef();
@@ -228,7 +228,7 @@ describe('driver assignment', () => {
       }),
       invalidData,
     );
-    const area = randomArea();
+    const area = await uniqueArea();
     const good = await world.readyOrder(area);
     await settled(good.orderId, 'awaiting_driver');
 

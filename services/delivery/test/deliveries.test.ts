@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, http } from '@foodflow/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eastOf, type Instance, randomArea, startInstance, user, type User, World } from './support.js';
+import { eastOf, type Instance, uniqueArea, startInstance, user, type User, World } from './support.js';
 
 let service: Instance;
 let world: World;
@@ -20,7 +20,7 @@ const url = (path: string): string => `${service.baseUrl}${path}`;
 
 /** A driver online somewhere of their own with a delivery assigned to them. */
 async function driverWithDelivery(driver: User = user('driver')) {
-  const area = randomArea();
+  const area = await uniqueArea();
   await world.goOnline(service.baseUrl, driver, area);
   const order = await world.readyOrder(eastOf(area, 1));
   const delivery = await eventually(async () => {
@@ -33,7 +33,7 @@ async function driverWithDelivery(driver: User = user('driver')) {
 describe('PUT /api/drivers/availability', () => {
   it('when a driver goes online, then the answer echoes their availability', async () => {
     const driver = user('driver');
-    const location = randomArea();
+    const location = await uniqueArea();
     const res = await http('PUT', url('/api/drivers/availability'), {
       token: driver.token,
       body: { online: true, location },
@@ -44,7 +44,7 @@ describe('PUT /api/drivers/availability', () => {
   });
 
   it('when the caller is not a driver or not signed in, then 403 and 401', async () => {
-    const body = { online: true, location: randomArea() };
+    const body = { online: true, location: await uniqueArea() };
     const asCustomer = await http('PUT', url('/api/drivers/availability'), { token: user('customer').token, body });
     expect(asCustomer.status).toBe(403);
     expect(asCustomer.body.error.code).toBe('FORBIDDEN');

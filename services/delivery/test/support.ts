@@ -18,6 +18,7 @@ import {
 import { generateTestKeys, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import amqplib from 'amqplib';
 import { io as connectSocket, type Socket } from 'socket.io-client';
+import { uniquePlace } from '../../../tests/setup/places.js';
 import { testEnv } from '../../../tests/setup/test-env.js';
 import { createApp, type DeliveryApp } from '../src/app.js';
 import { loadDeliveryConfig } from '../src/config.js';
@@ -77,10 +78,8 @@ export async function startInstance(extra: Record<string, string> = {}): Promise
   };
 }
 
-/** A random spot on the map, far (with near certainty) from anything another test uses. */
-export function randomArea(): LatLng {
-  return { lat: -50 + Math.random() * 100, lng: -170 + Math.random() * 340 };
-}
+/** A spot on the map no other test is given, so only this test's drivers and deliveries are near it. */
+export const uniqueArea = (): Promise<LatLng> => uniquePlace();
 
 /** A point about `km` east of `p`. */
 export function eastOf(p: LatLng, km: number): LatLng {

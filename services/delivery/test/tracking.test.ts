@@ -10,7 +10,7 @@ import {
   eastOf,
   type Instance,
   orderRef,
-  randomArea,
+  uniqueArea,
   sleep,
   startInstance,
   token,
@@ -52,7 +52,13 @@ async function placedOrder(): Promise<Parties> {
     items: [],
     totalCents: 1200,
     currency: 'USD',
-    deliveryAddress: { label: 'Home', street: '1 Main St', city: 'Town', postalCode: '1000', location: randomArea() },
+    deliveryAddress: {
+      label: 'Home',
+      street: '1 Main St',
+      city: 'Town',
+      postalCode: '1000',
+      location: await uniqueArea(),
+    },
   });
   await eventually(async () => {
     const { rows } = await world.db.query('SELECT 1 FROM orders WHERE id = $1', [ref.orderId]);
@@ -64,7 +70,7 @@ async function placedOrder(): Promise<Parties> {
 /** An order ready and assigned to a fresh driver online 1 km from the restaurant. */
 async function orderOnItsWay() {
   const parties = await placedOrder();
-  const area = randomArea();
+  const area = await uniqueArea();
   const driver = user('driver', 'Dana');
   await world.goOnline(a.baseUrl, driver, eastOf(area, 1));
   await world.readyOrder(area, parties.ref);
@@ -347,7 +353,7 @@ describe('status changes and notifications', () => {
     const driverSocket = await open(b, driver.token);
     const driverNotes = collect(driverSocket, 'notification');
 
-    const area = randomArea();
+    const area = await uniqueArea();
     await world.goOnline(a.baseUrl, driver, area);
     await world.readyOrder(area, parties.ref);
 

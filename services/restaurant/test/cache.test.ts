@@ -4,7 +4,7 @@ import {
   createCategory,
   createItem,
   createRestaurant,
-  lonelyPlace,
+  uniquePlace,
   startRestaurantService,
   type TestRestaurantService,
 } from './support.js';
@@ -27,7 +27,7 @@ afterAll(() => service.close());
 
 describe('cached public reads', () => {
   it('when the database changes behind the service, then reads keep serving the cached copy', async () => {
-    const place = lonelyPlace();
+    const place = await uniquePlace();
     const restaurant = await createRestaurant(service, owner, {}, place);
     const listPath = `/api/restaurants?near=${place.lat},${place.lng}`;
     expect((await get(`/api/restaurants/${restaurant.id}`)).name).toBe(restaurant.name);
@@ -40,7 +40,7 @@ describe('cached public reads', () => {
   });
 
   it('when the same filters come in another order, then they share one cached page', async () => {
-    const place = lonelyPlace();
+    const place = await uniquePlace();
     const restaurant = await createRestaurant(service, owner, { cuisine: 'greek' }, place);
     await get(`/api/restaurants?near=${place.lat},${place.lng}&cuisine=greek`);
     await service.db.query(`UPDATE restaurants SET name = 'Not yet visible' WHERE id = $1`, [restaurant.id]);
@@ -52,14 +52,14 @@ describe('cached public reads', () => {
 
 describe('cache invalidation: the very next read after a write sees it', () => {
   it('when a restaurant is created, then the list shows it', async () => {
-    const place = lonelyPlace();
+    const place = await uniquePlace();
     expect((await get(`/api/restaurants?near=${place.lat},${place.lng}`)).total).toBe(0);
     await createRestaurant(service, owner, {}, place);
     expect((await get(`/api/restaurants?near=${place.lat},${place.lng}`)).total).toBe(1);
   });
 
   it('when a restaurant is updated, then its detail and every list page show the change', async () => {
-    const place = lonelyPlace();
+    const place = await uniquePlace();
     const restaurant = await createRestaurant(service, owner, {}, place);
     await get(`/api/restaurants/${restaurant.id}`);
     await get(`/api/restaurants?near=${place.lat},${place.lng}`);
@@ -112,7 +112,7 @@ describe('Redis unavailable', () => {
   afterAll(() => degraded.close());
 
   it('when Redis cannot be reached, then list, detail and menu are still served from the database', async () => {
-    const place = lonelyPlace();
+    const place = await uniquePlace();
     const restaurant = await createRestaurant(service, owner, {}, place);
     const category = await createCategory(service, owner, restaurant.id, 'Noodles');
     const item = await createItem(service, owner, category.id);

@@ -1,14 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '@foodflow/platform/testing';
-import { createRestaurant, lonelyPlace, north, startRestaurantService, type TestRestaurantService } from './support.js';
+import { createRestaurant, uniquePlace, north, startRestaurantService, type TestRestaurantService } from './support.js';
 
 /**
- * Six restaurants around a point nobody else uses, so every search near it sees only them. Monday
+ * Six restaurants around a point no other test is given, so every search near it sees only them. Monday
  * 2026-01-05 12:00 UTC is the service's "now".
  */
 const now = new Date('2026-01-05T12:00:00Z');
-const centre = lonelyPlace();
+let centre: { lat: number; lng: number };
 const tag = randomUUID().slice(0, 8);
 let service: TestRestaurantService;
 let ids: Record<string, string>;
@@ -24,6 +24,7 @@ const names = async (query: string): Promise<string[]> => {
 };
 
 beforeAll(async () => {
+  centre = await uniquePlace();
   service = await startRestaurantService({ clock: () => now });
   const owner = service.token('restaurant_owner');
   const spec = [

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { Broker, createLogger, createMetrics, createRedis, Database, type Redis, type Role } from '@foodflow/platform';
 import { generateTestKeys, http, type RunningApp, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
+import { anywhere } from '../../../tests/setup/places.js';
 import { testEnv } from '../../../tests/setup/test-env.js';
 import { createApp } from '../src/app.js';
 import type { Clock } from '../src/cache/public-cache.js';
@@ -52,10 +53,7 @@ export async function startRestaurantService(
   };
 }
 
-/** A point in the open sea, different for every call, so each test's restaurants are alone around it. */
-export function lonelyPlace(): { lat: number; lng: number } {
-  return { lat: -40 + Math.random() * 20, lng: -150 + Math.random() * 40 };
-}
+export { uniquePlace } from '../../../tests/setup/places.js';
 
 /** A point `km` kilometres north of `from`. */
 export const north = (from: { lat: number; lng: number }, km: number) => ({
@@ -65,7 +63,7 @@ export const north = (from: { lat: number; lng: number }, km: number) => ({
 
 export const ALWAYS_OPEN = [0, 1, 2, 3, 4, 5, 6].map((day) => ({ day, open: '00:00', close: '24:00' }));
 
-export function restaurantBody(overrides: Record<string, unknown> = {}, location = lonelyPlace()) {
+export function restaurantBody(overrides: Record<string, unknown> = {}, location = anywhere()) {
   return {
     name: `Test Kitchen ${randomUUID().slice(0, 8)}`,
     description: 'Seasonal plates',

@@ -53,10 +53,12 @@ export class AssignmentService {
     const driver = await presence.onlineDriver(driverId);
     if (!driver) return undefined;
     const assigned = await db.transaction(async (client) => {
-      if (!(await deliveries.tryLockDriver(client, driverId))) return undefined;
-      if ((await deliveries.busyDrivers(client, [driverId])).size > 0) return undefined;
+      // The waiting delivery first: a driver with nothing near them is never locked, so a sweep cannot
+      // keep an order becoming ready next to them from reaching its nearest driver.
       const waiting = await deliveries.lockOldestAwaitingNear(client, driver.location, radiusKm);
       if (!waiting) return undefined;
+      if (!(await deliveries.tryLockDriver(client, driverId))) return undefined;
+      if ((await deliveries.busyDrivers(client, [driverId])).size > 0) return undefined;
       const delivery = await deliveries.assign(client, waiting.id, driver);
       if (delivery) await announce(client, 'assigned', delivery, correlationId);
       return delivery;
