@@ -3,14 +3,18 @@ import type {
   Address,
   AuthResult,
   Cart,
+  Category,
   Delivery,
   Menu,
+  MenuItem,
   NewAddress,
+  NewMenuItem,
   Order,
   OrderStatus,
   Page,
   Payment,
   Restaurant,
+  RestaurantInput,
   Role,
   Tokens,
   Tracking,
@@ -139,6 +143,7 @@ export interface RestaurantQuery extends Query {
   isOpen?: boolean;
   sort?: 'rating' | 'distance' | 'name' | 'popular';
   near?: string;
+  ownerId?: string;
   page?: number;
   pageSize?: number;
 }
@@ -155,6 +160,19 @@ export const api = {
   restaurants: (query: RestaurantQuery) => request<Page<Restaurant>>('GET', '/api/restaurants', { query, auth: false }),
   restaurant: (id: string) => request<Restaurant>('GET', `/api/restaurants/${id}`, { auth: false }),
   menu: (restaurantId: string) => request<Menu>('GET', `/api/restaurants/${restaurantId}/menu`, { auth: false }),
+
+  createRestaurant: (input: RestaurantInput) => request<Restaurant>('POST', '/api/restaurants', { body: input }),
+  updateRestaurant: (id: string, changes: Partial<RestaurantInput>) =>
+    request<Restaurant>('PUT', `/api/restaurants/${id}`, { body: changes }),
+  addCategory: (restaurantId: string, name: string) =>
+    request<Category>('POST', '/api/menus/categories', { body: { restaurantId, name } }),
+  renameCategory: (id: string, name: string) =>
+    request<Category>('PUT', `/api/menus/categories/${id}`, { body: { name } }),
+  deleteCategory: (id: string) => request<void>('DELETE', `/api/menus/categories/${id}`),
+  addMenuItem: (input: NewMenuItem) => request<MenuItem>('POST', '/api/menus/items', { body: input }),
+  updateMenuItem: (id: string, changes: Partial<NewMenuItem>) =>
+    request<MenuItem>('PUT', `/api/menus/items/${id}`, { body: changes }),
+  deleteMenuItem: (id: string) => request<void>('DELETE', `/api/menus/items/${id}`),
 
   cart: () => request<Cart>('GET', '/api/cart'),
   addToCart: (menuItemId: string, quantity: number) =>

@@ -9,6 +9,7 @@ import { driverScreen } from './screens/driver.js';
 import { homeFor, registerScreen, signInScreen } from './screens/auth.js';
 import { orderScreen } from './screens/order.js';
 import { ordersScreen } from './screens/orders.js';
+import { menuEditorScreen, ownerRestaurantsScreen } from './screens/owner-restaurants.js';
 import { ownerScreen } from './screens/owner.js';
 import { restaurantScreen } from './screens/restaurant.js';
 import { restaurantsScreen } from './screens/restaurants.js';
@@ -43,7 +44,10 @@ const LINKS: Record<Role | 'guest', [string, string][]> = {
     ['/cart', 'Cart'],
     ['/orders', 'My orders'],
   ],
-  restaurant_owner: [['/owner', 'Orders']],
+  restaurant_owner: [
+    ['/owner/orders', 'Orders'],
+    ['/owner/restaurants', 'Restaurants & menus'],
+  ],
   driver: [['/driver', 'Deliveries']],
   admin: [['/restaurants', 'Restaurants']],
 };
@@ -108,6 +112,9 @@ startRouter(
     route('/orders', only(['customer', 'admin'], ordersScreen)),
     route('/orders/:id', only(['customer', 'restaurant_owner', 'driver', 'admin'], orderScreen)),
     route('/owner', only(['restaurant_owner', 'admin'], ownerScreen)),
+    route('/owner/orders', only(['restaurant_owner', 'admin'], ownerScreen)),
+    route('/owner/restaurants', only(['restaurant_owner'], ownerRestaurantsScreen)),
+    route('/owner/restaurants/:id', only(['restaurant_owner', 'admin'], menuEditorScreen)),
     route('/driver', only(['driver'], driverScreen)),
   ],
   () => homeFor(session.get()?.user.role),

@@ -77,6 +77,36 @@ export interface MenuItem {
   imageUrl: string | null;
 }
 
+/** What an owner sends to open a restaurant (see the contract's `POST /api/restaurants`). */
+export interface RestaurantInput {
+  name: string;
+  description?: string;
+  cuisine: string;
+  phone?: string;
+  address: Restaurant['address'];
+  timeZone?: string;
+  openingHours: { day: number; open: string; close: string }[];
+  deliveryFeeCents: number;
+  minOrderCents: number;
+  prepTimeMinutes: number;
+  isAcceptingOrders?: boolean;
+}
+
+export interface Category {
+  id: string;
+  restaurantId: string;
+  name: string;
+  position: number;
+}
+
+export interface NewMenuItem {
+  categoryId: string;
+  name: string;
+  description?: string;
+  priceCents: number;
+  isAvailable?: boolean;
+}
+
 export interface Menu {
   restaurantId: string;
   categories: { id: string; name: string; position: number; items: MenuItem[] }[];

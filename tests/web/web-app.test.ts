@@ -217,6 +217,99 @@ describe('the web app', () => {
     await context.close();
   }, 90_000);
 
+  it('when an owner opens a restaurant and builds its menu in the browser, then customers see that menu', async () => {
+    const api = stack.gatewayUrl;
+    const place = await uniquePlace();
+    const newOwner = await register(api, 'restaurant_owner');
+    const name = `Basil House ${Math.random().toString(36).slice(2, 8)}`;
+
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+    page.on('dialog', (dialog) => void dialog.accept());
+    const menu = async () => (await http('GET', `${api}/api/restaurants/${restaurantId}/menu`)).body;
+    const dish = async (dishName: string) =>
+      (await menu()).categories
+        .flatMap((c: { items: { name: string }[] }) => c.items)
+        .find((item: { name: string }) => item.name === dishName);
+
+    await page.goto(`${webUrl}/#/login`);
+    await page.getByLabel('Email').fill(newOwner.email);
+    await page.getByLabel('Password').fill('correct-horse-battery');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL(/#\/owner\/orders$/);
+    await page.getByRole('link', { name: 'Restaurants & menus' }).click();
+    await page.getByText('You have no restaurants yet').waitFor();
+
+    // Opening a restaurant: a bad fee is caught before anything is sent; then it opens.
+    await page.getByText('Open a new restaurant').click();
+    await page.getByLabel('Name').fill(name);
+    await page.getByLabel('Cuisine').fill('thai');
+    await page.getByLabel('Street').fill('5 Basil Lane');
+    await page.getByLabel('City').fill('Testville');
+    await page.getByLabel('Postal code').fill('10003');
+    await page.getByLabel('Latitude').fill(String(place.lat));
+    await page.getByLabel('Longitude').fill(String(place.lng));
+    await page.getByLabel('Opens (every day)').fill('00:00');
+    await page.getByLabel('Closes').fill('00:00');
+    await page.getByLabel('Delivery fee ($)').fill('two dollars');
+    await page.getByRole('button', { name: 'Open restaurant' }).click();
+    expect(await page.getByRole('alert').textContent()).toMatch(/amounts like 2.99/);
+    await page.getByLabel('Delivery fee ($)').fill('1.50');
+    await page.getByRole('button', { name: 'Open restaurant' }).click();
+    await page.waitForURL(/#\/owner\/restaurants\/[0-9a-f-]{36}$/);
+    const restaurantId = page.url().split('/').pop() ?? '';
+    const created = (await http('GET', `${api}/api/restaurants/${restaurantId}`)).body;
+    expect(created).toMatchObject({ name, ownerId: newOwner.id, cuisine: 'thai', deliveryFeeCents: 150, isOpen: true });
+
+    // A section with two dishes.
+    await page.getByLabel('New section').fill('Noodles');
+    await page.getByRole('button', { name: 'Add section' }).click();
+    const section = page.locator('[data-category-id]', { has: page.getByRole('heading', { name: 'Noodles' }) });
+    await section.waitFor();
+    for (const [dishName, price] of [
+      ['Pad See Ew', '11.50'],
+      ['Boat Noodles', '9'],
+    ]) {
+      await section.getByLabel('Dish', { exact: true }).fill(dishName);
+      await section.getByLabel('Price ($)').fill(price);
+      await section.getByRole('button', { name: 'Add dish' }).click();
+      await section.getByRole('heading', { name: dishName }).waitFor();
+    }
+    expect(await dish('Pad See Ew')).toMatchObject({ priceCents: 1150, isAvailable: true });
+    expect(await dish('Boat Noodles')).toMatchObject({ priceCents: 900, isAvailable: true });
+
+    // A new price and a sold-out dish; then one dish goes.
+    await section.getByLabel('Price of Pad See Ew in dollars').fill('12.25');
+    await section.locator('[data-item-id]', { hasText: 'Boat Noodles' }).getByLabel('Available').uncheck();
+    await section.getByRole('button', { name: 'Save Pad See Ew' }).click();
+    await section.getByText(/Customers see \$12\.25/).waitFor();
+    await section.getByRole('button', { name: 'Save Boat Noodles' }).click();
+    await eventually(async () => ((await dish('Boat Noodles'))?.isAvailable === false ? true : undefined), TIMEOUT_MS);
+    expect(await dish('Pad See Ew')).toMatchObject({ priceCents: 1225 });
+    await section.getByRole('button', { name: 'Delete Boat Noodles' }).click();
+    await section.getByRole('heading', { name: 'Boat Noodles' }).waitFor({ state: 'detached' });
+    expect(await dish('Boat Noodles')).toBeUndefined();
+
+    // Pausing orders shows at once to customers; the owner's list has the restaurant.
+    await page.getByRole('button', { name: 'Pause new orders' }).click();
+    await page.getByRole('button', { name: 'Resume taking orders' }).waitFor();
+    expect((await http('GET', `${api}/api/restaurants/${restaurantId}`)).body).toMatchObject({
+      isAcceptingOrders: false,
+      isOpen: false,
+    });
+    await page.getByRole('link', { name: '← Your restaurants' }).click();
+    await page.locator(`[data-restaurant-id="${restaurantId}"]`).getByText('Orders paused').waitFor();
+
+    // Another owner's menu is not theirs to edit.
+    await page.goto(`${webUrl}/#/owner/restaurants/${(await restaurantAt(owner, await uniquePlace())).restaurant.id}`);
+    await page.getByText('Only its owner can edit this menu.').waitFor();
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
   it('when the owner and then a driver work in the browser, then the order goes from placed to delivered', async () => {
     const api = stack.gatewayUrl;
     const place = await uniquePlace();
@@ -243,7 +336,7 @@ describe('the web app', () => {
 
     // The owner finds the new order and moves it to ready with the buttons.
     await signIn(owner);
-    await page.waitForURL(/#\/owner$/);
+    await page.waitForURL(/#\/owner\/orders$/);
     const card = page.locator(`[data-order-id="${order.id}"]`);
     for (const [button, status] of [
       ['Confirm', 'confirmed'],

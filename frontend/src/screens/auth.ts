@@ -7,7 +7,7 @@ import type { AuthResult, Role } from '../types.js';
 
 /** Where each role starts after signing in. */
 export function homeFor(role: Role | undefined): string {
-  if (role === 'restaurant_owner') return '/owner';
+  if (role === 'restaurant_owner') return '/owner/orders';
   if (role === 'driver') return '/driver';
   return '/restaurants';
 }

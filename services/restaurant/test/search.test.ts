@@ -12,6 +12,7 @@ let centre: { lat: number; lng: number };
 const tag = randomUUID().slice(0, 8);
 let service: TestRestaurantService;
 let ids: Record<string, string>;
+let ownerId: string;
 
 const search = async (query: string) => {
   const response = await http('GET', `${service.baseUrl}/api/restaurants?${query}`);
@@ -51,6 +52,7 @@ beforeAll(async () => {
       north(centre, km),
     );
     ids[name] = created.id;
+    ownerId = created.ownerId;
     // Ratings come from reviews (seed data for now), never from the API.
     await service.db.query('UPDATE restaurants SET rating = $2 WHERE id = $1', [created.id, rating]);
   }
@@ -103,6 +105,16 @@ describe('GET /api/restaurants filters', () => {
 
   it('when cuisine is given, then only that cuisine comes back', async () => {
     expect(await names('cuisine=japanese')).toEqual(['Alpha Noodles', 'Echo Sushi']);
+  });
+
+  it("when ownerId is given, then only that owner's restaurants come back", async () => {
+    // Beyond the 50 km the other searches here use, so they never see it.
+    const theirs = await createRestaurant(service, service.token('restaurant_owner'), {}, north(centre, 90));
+    const listed = await search(`ownerId=${theirs.ownerId}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data.map((r: { id: string }) => r.id)).toEqual([theirs.id]);
+    expect(await names(`ownerId=${ownerId}&cuisine=japanese`)).toEqual(['Alpha Noodles', 'Echo Sushi']);
+    expect((await search(`ownerId=${randomUUID()}`)).body).toMatchObject({ data: [], total: 0 });
   });
 
   it('when minRating is given, then lower ratings are left out', async () => {
@@ -193,6 +205,7 @@ describe('GET /api/restaurants validation', () => {
     ['isOpen not a boolean', 'isOpen=maybe'],
     ['minRating over 5', 'minRating=6'],
     ['a cuisine that is not a slug', 'cuisine=Thai%20Food'],
+    ['an ownerId that is not a UUID', 'ownerId=me'],
     ['an unknown parameter', 'colour=red'],
   ])('when the query has %s, then 400', async (_, query) => {
     const response = await search(query);

@@ -134,6 +134,7 @@ export class RestaurantRepository {
     let distance = 'NULL::double precision';
     if (query.q) where.push(`search_text LIKE ${param(`%${escapeLike(query.q.toLowerCase())}%`)}`);
     if (query.cuisine) where.push(`cuisine = ${param(query.cuisine)}`);
+    if (query.ownerId) where.push(`owner_id = ${param(query.ownerId)}`);
     if (query.minRating !== undefined) where.push(`rating >= ${param(query.minRating)}`);
     if (query.isOpen !== undefined) where.push(`${isOpenAt(param(now.toISOString()))} = ${param(query.isOpen)}`);
     if (query.near) {

@@ -109,6 +109,7 @@ export const restaurantIdParams = Joi.object({ id: Joi.string().guid().required(
 export interface ListQuery {
   q?: string;
   cuisine?: string;
+  ownerId?: string;
   isOpen?: boolean;
   minRating?: number;
   near?: { lat: number; lng: number };
@@ -132,6 +133,7 @@ const near = Joi.string()
 export const listQuerySchema = Joi.object<ListQuery>({
   q: Joi.string().trim().min(1).max(100),
   cuisine: slug,
+  ownerId: Joi.string().guid(),
   isOpen: Joi.boolean(),
   minRating: Joi.number().min(0).max(5),
   near,
