@@ -32,16 +32,18 @@ async function measureBaseline(kind: 'express' | 'node-http', outcome: ScenarioO
   if (!baseline) throw new Error('no baseline requested');
   const dir = mkdtempSync(join(tmpdir(), 'foodflow-bench-'));
   const bodyFile = join(dir, 'body');
+  const headersFile = join(dir, 'headers.json');
   writeFileSync(bodyFile, baseline.body);
+  writeFileSync(headersFile, JSON.stringify({ ...baseline.headers, 'content-type': baseline.contentType }));
   const port = await freePort();
-  const child = startTsProcess('bench/baselines/server.ts', [kind, String(port), bodyFile, baseline.contentType], {
+  const child = startTsProcess('bench/baselines/server.ts', [kind, String(port), bodyFile, headersFile], {
     ...process.env,
     NODE_ENV: 'production',
   });
   try {
     const baseUrl = `http://127.0.0.1:${port}`;
     await waitUntilReady(`${baseUrl}/`, child);
-    return await measure({ baseUrl, path: baseline.path }, outcome.load);
+    return await measure({ baseUrl, path: baseline.path, pid: child.pid }, outcome.load);
   } finally {
     await stopProcess(child);
     rmSync(dir, { recursive: true, force: true });
@@ -65,6 +67,8 @@ function row(
     p99Ms: round(m.p99Ms),
     baselineScenario: baseline?.name ?? null,
     ratio: ratio === null ? null : round(ratio, 3),
+    serverCpu: m.cpu?.server ?? null,
+    loadCpu: m.cpu?.load ?? null,
   };
 }
 

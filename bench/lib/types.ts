@@ -4,16 +4,27 @@
  * each one asks for in the same run, and reports every figure as a ratio against its baseline.
  */
 
-/** One measured figure set, from autocannon. */
+/** One measured figure set. */
 export interface Measurement {
   rps: number;
   p50Ms: number;
   p99Ms: number;
   /** Non-2xx answers and socket errors; a measurement with errors is reported as failed. */
   errors: number;
+  /**
+   * CPU time used during the measurement, in cores (1 = one core busy all along): by the server under test
+   * (when its process is known) and by the load generator. A load generator near 1 is the bottleneck, and
+   * the figure then says more about it than about the server.
+   */
+  cpu?: { server?: number; load: number };
 }
 
-/** How hard to push: open-loop at a fixed `rate` (requests/s across all connections), or as fast as possible. */
+/**
+ * How hard to push. Without `rate`: closed loop, each of `connections` sends its next request as soon as
+ * its previous one is answered (throughput). With `rate`: open loop, requests leave at evenly spaced
+ * instants (`rate` per second in all) over at most `connections` keep-alive connections, whether or not
+ * earlier ones were answered, and each latency counts from the instant its request was due (latency).
+ */
 export interface Load {
   connections: number;
   durationS: number;
@@ -28,7 +39,16 @@ export interface Target {
   method?: 'GET' | 'POST' | 'PUT';
   headers?: Record<string, string>;
   body?: string;
-  next?: () => { path: string; body?: string };
+  next?: () => { path: string; body?: string; headers?: Record<string, string> };
+  /** The server process, for its CPU time; omitted when the server is not one process of ours. */
+  pid?: number;
+}
+
+/** A response to imitate: status 200 with these bytes and headers (the per-connection ones left out). */
+export interface SampledResponse {
+  contentType: string;
+  body: Buffer;
+  headers?: Record<string, string>;
 }
 
 /**
@@ -40,7 +60,7 @@ export interface ScenarioOutcome {
   measurement: Measurement;
   load: Load;
   compare: 'throughput' | 'latency';
-  baseline?: { path: string; contentType: string; body: Buffer };
+  baseline?: { path: string } & SampledResponse;
 }
 
 /** A part of the system a scenario needs running (a service, a database with data), shared across scenarios. */
@@ -72,4 +92,7 @@ export interface ResultRow {
   p99Ms: number;
   baselineScenario: string | null;
   ratio: number | null;
+  /** Cores used by the server under test and by the load generator (see `Measurement.cpu`). */
+  serverCpu: number | null;
+  loadCpu: number | null;
 }

@@ -10,10 +10,10 @@ const service = (context: BenchContext) => context.fixture('restaurant-service',
 
 /** The same cached read, as fast as it goes, against a bare server sending the same bytes. */
 async function cachedRead(context: BenchContext, path: string): Promise<ScenarioOutcome> {
-  const { baseUrl } = await service(context);
+  const { baseUrl, pid } = await service(context);
   const response = await sample(baseUrl, path);
   return {
-    measurement: await context.measure({ baseUrl, path }, THROUGHPUT),
+    measurement: await context.measure({ baseUrl, path, pid }, THROUGHPUT),
     load: THROUGHPUT,
     compare: 'throughput',
     baseline: { path, ...response },
@@ -43,12 +43,12 @@ export const scenarios: Scenario[] = [
     name: 'restaurants.search.uncached',
     goal: 'p99 ≤ 25 ms at 300 req/s over 10,000 restaurants',
     run: async (context) => {
-      const { baseUrl } = await service(context);
+      const { baseUrl, pid } = await service(context);
       const path = uncachedSearchPath();
       const response = await sample(baseUrl, path);
       return {
         measurement: await context.measure(
-          { baseUrl, path, next: () => ({ path: uncachedSearchPath() }) },
+          { baseUrl, path, pid, next: () => ({ path: uncachedSearchPath() }) },
           SEARCH_LOAD,
         ),
         load: SEARCH_LOAD,
