@@ -55,5 +55,12 @@ export function createApp(deps: AppDeps): { app: Express; start: () => Promise<v
       express.use(pricingRoutes({ pricing, secret: config.internal.secret, self: SERVICE_NAME }));
     },
   });
-  return { app, start: () => consumer.start(), stop: () => consumer.stop() };
+  return {
+    app,
+    start: () => consumer.start(),
+    stop: () => {
+      cache.close();
+      return consumer.stop();
+    },
+  };
 }

@@ -102,6 +102,56 @@ describe('cache invalidation: the very next read after a write sees it', () => {
   });
 });
 
+describe('several instances', () => {
+  let other: TestRestaurantService;
+
+  beforeAll(async () => {
+    other = await startRestaurantService({ clock: () => new Date('2026-01-05T12:00:00Z') });
+  });
+  afterAll(() => other.close());
+
+  it('when another instance writes, then the very next read here sees it', async () => {
+    const place = await uniquePlace();
+    const restaurant = await createRestaurant(service, owner, {}, place);
+    const listPath = `/api/restaurants?near=${place.lat},${place.lng}`;
+    const menuPath = `/api/restaurants/${restaurant.id}/menu`;
+    expect((await http('GET', `${other.baseUrl}${listPath}`)).body.data[0].name).toBe(restaurant.name);
+    expect((await http('GET', `${other.baseUrl}${menuPath}`)).body.categories).toEqual([]);
+
+    await http('PUT', `${service.baseUrl}/api/restaurants/${restaurant.id}`, {
+      token: owner,
+      body: { name: 'Renamed Elsewhere' },
+    });
+    await createCategory(service, owner, restaurant.id, 'Salads');
+
+    expect((await http('GET', `${other.baseUrl}${listPath}`)).body.data[0].name).toBe('Renamed Elsewhere');
+    expect(
+      (await http('GET', `${other.baseUrl}${menuPath}`)).body.categories.map((c: { name: string }) => c.name),
+    ).toEqual(['Salads']);
+  });
+});
+
+describe('entity tags', () => {
+  it('when a cached read is asked again with its ETag, then 304 until a write changes it', async () => {
+    // As a browser revalidates (fetch would otherwise add `Cache-Control: no-cache`, which forbids a 304).
+    const revalidate = (etag: string) => ({ headers: { 'if-none-match': etag, 'cache-control': 'max-age=0' } });
+    const restaurant = await createRestaurant(service, owner);
+    const path = `${service.baseUrl}/api/restaurants/${restaurant.id}/menu`;
+    const first = await http('GET', path);
+    const etag = first.headers.get('etag') as string;
+    expect(etag).toMatch(/^W\/".+"$/);
+    expect(first.headers.get('content-type')).toBe('application/json; charset=utf-8');
+    expect((await http('GET', path, revalidate(etag))).status).toBe(304);
+
+    await createCategory(service, owner, restaurant.id, 'Soups');
+
+    const changed = await http('GET', path, revalidate(etag));
+    expect(changed.status).toBe(200);
+    expect(changed.headers.get('etag')).not.toBe(etag);
+    expect(changed.body.categories.map((c: { name: string }) => c.name)).toEqual(['Soups']);
+  });
+});
+
 describe('Redis unavailable', () => {
   let degraded: TestRestaurantService;
 

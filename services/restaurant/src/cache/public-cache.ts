@@ -5,20 +5,37 @@ import type { Logger, Metrics, Redis } from '@foodflow/platform';
 const PREFIX = 'restaurants:';
 const LIST_VERSION = `${PREFIX}version:list`;
 const restaurantVersion = (id: string): string => `${PREFIX}version:${id}`;
+/** Every write names the version key it bumped here, so every instance forgets its copy of that version. */
+const INVALIDATIONS_CHANNEL = `${PREFIX}invalidations`;
+
+/** Bodies held in this process, at most (they are JSON of a page, a restaurant or a menu: a few KiB each). */
+const LOCAL_MAX_BYTES = 64 * 1024 * 1024;
 
 export type Clock = () => Date;
 
 /** Something whose cached copies a write makes stale: every list page, or one restaurant's detail and menu. */
 export type CacheScope = { kind: 'list' } | { kind: 'restaurant'; id: string };
 
+/** A response body as JSON bytes, with its entity tag once the HTTP layer has computed it. */
+export interface SerializedBody {
+  readonly body: Buffer;
+  etag?: string;
+}
+
+const serialize = (value: unknown): SerializedBody => ({ body: Buffer.from(JSON.stringify(value)) });
+
 /**
- * The cache of public reads (list pages, restaurant details, menus), held in Redis as serialized response
- * bodies so a hit costs neither a query nor a `JSON.stringify`.
+ * The cache of public reads (list pages, restaurant details, menus), held in this process as serialized
+ * response bodies, so a hit costs neither a query, nor a `JSON.stringify`, nor a round trip to Redis.
  *
- * Invalidation is O(1): each scope has a version counter, and every key embeds the version it was built
- * under. A write bumps the counter after it commits, so the very next read looks under a new key and
- * misses. A reader that filled an old key while the write ran only wrote under the old version, which no
- * one reads any more. A small in-process copy keyed by the same versioned key saves the second round trip.
+ * Invalidation is immediate, across instances: each scope has a version counter in Redis, and every key
+ * embeds the version it was built under. A write bumps the counter after it commits and announces it on
+ * a Redis channel; every instance then forgets the version it knew, reads the new one on its next read
+ * and misses. The writing instance forgets before it answers, so the very next read after a write sees
+ * it. A version is remembered only while this instance is subscribed to the channel, since only then
+ * would it hear of a bump; otherwise every read asks Redis. A version read that races with a bump is
+ * not remembered, and a page built under an old version is kept under the old key, which no one reads
+ * any more.
  *
  * Entries expire at the next full minute: `isOpen` depends on the clock, but opening hours have minute
  * precision, so an entry built within a minute stays right until that minute ends.
@@ -27,8 +44,18 @@ export type CacheScope = { kind: 'list' } | { kind: 'restaurant'; id: string };
  * database and writes cannot invalidate, which the minute-bounded expiry covers once it is back.
  */
 export class PublicCache {
-  private readonly local = new LRUCache<string, string>({ max: 2000, ttlAutopurge: false });
+  private readonly local = new LRUCache<string, SerializedBody>({
+    maxSize: LOCAL_MAX_BYTES,
+    sizeCalculation: (entry) => entry.body.length + 1,
+    ttlAutopurge: false,
+  });
   private readonly lookups;
+  private readonly subscriber: Redis;
+  /** The versions this instance knows while it is subscribed, by version key. */
+  private readonly versions = new Map<string, string>();
+  private subscribed = false;
+  /** Bumped whenever a remembered version may have gone stale; a version read across a bump is not kept. */
+  private generation = 0;
 
   constructor(
     private readonly redis: Redis,
@@ -38,58 +65,57 @@ export class PublicCache {
   ) {
     this.lookups = metrics?.counter({
       name: 'restaurant_cache_lookups_total',
-      help: 'Public-read cache lookups, by kind and outcome (local, hit, miss, bypass)',
+      help: 'Public-read cache lookups, by kind and outcome (hit, miss, bypass)',
       labelNames: ['kind', 'outcome'] as const,
     });
+    this.subscriber = this.listen();
   }
 
   /** The body cached for `name` in `scope`, or `load()`'s result, serialized, stored and returned. */
-  async read(scope: CacheScope, name: string, load: () => Promise<unknown>): Promise<string> {
+  async read(scope: CacheScope, name: string, load: () => Promise<unknown>): Promise<SerializedBody> {
     const version = await this.version(scope);
     if (version === undefined) {
       this.lookups?.inc({ kind: scope.kind, outcome: 'bypass' });
-      return JSON.stringify(await load());
+      return serialize(await load());
     }
     const key = `${PREFIX}${scope.kind === 'list' ? 'list' : scope.id}:${version}:${name}`;
     const held = this.local.get(key);
     if (held !== undefined) {
-      this.lookups?.inc({ kind: scope.kind, outcome: 'local' });
+      this.lookups?.inc({ kind: scope.kind, outcome: 'hit' });
       return held;
     }
-    const cached = await this.redis.get(key).catch((err: unknown) => {
-      this.logger.warn('Cache read failed; reading from the database', { err });
-      return null;
-    });
-    if (cached !== null) {
-      this.lookups?.inc({ kind: scope.kind, outcome: 'hit' });
-      this.local.set(key, cached, { ttl: this.ttlMs() });
-      return cached;
-    }
     this.lookups?.inc({ kind: scope.kind, outcome: 'miss' });
-    const body = JSON.stringify(await load());
-    const ttl = this.ttlMs();
-    this.local.set(key, body, { ttl });
-    this.redis.set(key, body, 'PX', ttl).catch((err: unknown) => {
-      this.logger.warn('Cache write failed', { err });
-    });
-    return body;
+    const built = serialize(await load());
+    this.local.set(key, built, { ttl: this.ttlMs() });
+    return built;
   }
 
-  /** Makes every cached copy in these scopes stale; call after the write has committed. */
+  /** Makes every cached copy in these scopes stale, here and in every instance; call after the write has committed. */
   async invalidate(...scopes: CacheScope[]): Promise<void> {
+    const keys = scopes.map((scope) => this.versionKey(scope));
+    this.forget(keys);
     if (this.redis.status !== 'ready') {
       this.logger.warn('Redis is unavailable; cached reads may be stale until the next minute');
       return;
     }
-    const pipeline = this.redis.pipeline();
-    for (const scope of scopes) pipeline.incr(this.versionKey(scope));
+    const transaction = this.redis.multi();
+    for (const key of keys) transaction.incr(key).publish(INVALIDATIONS_CHANNEL, key);
     try {
-      const results = await pipeline.exec();
+      const results = await transaction.exec();
       const failed = results?.find(([err]) => err);
       if (failed) throw failed[0];
     } catch (err) {
       this.logger.warn('Cache invalidation failed; cached reads may be stale until the next minute', { err });
+    } finally {
+      // Whatever was read while the bump was on its way may be the old version.
+      this.forget(keys);
     }
+  }
+
+  /** Stops listening for other instances' writes. */
+  close(): void {
+    this.subscribed = false;
+    this.subscriber.disconnect();
   }
 
   /** A stable name for a query object: the same filters in any order give the same name. */
@@ -100,6 +126,56 @@ export class PublicCache {
     return createHash('sha1').update(JSON.stringify(entries)).digest('base64url');
   }
 
+  /**
+   * A connection of its own subscribed to the invalidations channel. Versions are trusted only from the
+   * moment the subscription is confirmed until the connection drops: bumps announced in between could
+   * not have been heard, so each (re)subscription starts from nothing.
+   */
+  private listen(): Redis {
+    const subscriber = this.redis.duplicate({
+      autoResubscribe: false,
+      connectionName: `${this.redis.options.connectionName ?? 'restaurant-service'}:invalidations`,
+    });
+    let connection = 0;
+    let warned = false;
+    subscriber.on('message', (_channel: string, key: string) => this.forget([key]));
+    subscriber.on('ready', () => {
+      connection += 1;
+      const current = connection;
+      subscriber
+        .subscribe(INVALIDATIONS_CHANNEL)
+        .then(() => {
+          if (current !== connection || subscriber.status !== 'ready') return;
+          this.forgetAll();
+          this.subscribed = true;
+          warned = false;
+        })
+        .catch((err: unknown) => {
+          this.logger.warn('Could not listen for cache invalidations; every cached read asks Redis', { err });
+        });
+    });
+    subscriber.on('close', () => {
+      connection += 1;
+      this.subscribed = false;
+      this.forgetAll();
+    });
+    subscriber.on('error', (err) => {
+      if (!warned) this.logger.warn('Cache invalidation listener lost Redis; every cached read asks Redis', { err });
+      warned = true;
+    });
+    return subscriber;
+  }
+
+  private forget(keys: string[]): void {
+    this.generation += 1;
+    for (const key of keys) this.versions.delete(key);
+  }
+
+  private forgetAll(): void {
+    this.generation += 1;
+    this.versions.clear();
+  }
+
   private versionKey(scope: CacheScope): string {
     return scope.kind === 'list' ? LIST_VERSION : restaurantVersion(scope.id);
   }
@@ -108,8 +184,17 @@ export class PublicCache {
   private async version(scope: CacheScope): Promise<string | undefined> {
     // Commands to a disconnected client would wait for the reconnect; skip the cache at once instead.
     if (this.redis.status !== 'ready') return undefined;
+    const key = this.versionKey(scope);
+    if (this.subscribed) {
+      const known = this.versions.get(key);
+      if (known !== undefined) return known;
+    }
+    const generation = this.generation;
+    const trusted = this.subscribed;
     try {
-      return (await this.redis.get(this.versionKey(scope))) ?? '0';
+      const version = (await this.redis.get(key)) ?? '0';
+      if (trusted && this.subscribed && generation === this.generation) this.versions.set(key, version);
+      return version;
     } catch (err) {
       this.logger.warn('Cache version read failed; reading from the database', { err });
       return undefined;

@@ -1,5 +1,5 @@
 import { AppError, type AuthUser, type Database, notFound } from '@foodflow/platform';
-import type { PublicCache } from '../cache/public-cache.js';
+import type { PublicCache, SerializedBody } from '../cache/public-cache.js';
 import type { RestaurantRepository } from '../restaurants/restaurant.repository.js';
 import { assertManages } from '../restaurants/restaurant.service.js';
 import { type Category, type MenuItem, toCategory, toMenu, toMenuItem } from './menu.mapper.js';
@@ -15,7 +15,7 @@ export class MenuService {
   ) {}
 
   /** A restaurant's menu, serialized (public and cached). */
-  menu(restaurantId: string): Promise<string> {
+  menu(restaurantId: string): Promise<SerializedBody> {
     return this.cache.read({ kind: 'restaurant', id: restaurantId }, 'menu', async () => {
       if (!(await this.restaurants.ownerOf(restaurantId))) throw notFound('Restaurant');
       const { categories, items } = await this.menus.menuOf(restaurantId);

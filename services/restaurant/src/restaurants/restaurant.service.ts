@@ -1,5 +1,5 @@
 import { type AuthUser, forbidden, notFound } from '@foodflow/platform';
-import { type Clock, PublicCache } from '../cache/public-cache.js';
+import { type Clock, PublicCache, type SerializedBody } from '../cache/public-cache.js';
 import { type Restaurant, toRestaurant } from './restaurant.mapper.js';
 import type { RestaurantRepository } from './restaurant.repository.js';
 import {
@@ -23,7 +23,7 @@ export class RestaurantService {
   ) {}
 
   /** A page of the search, serialized (public and cached). */
-  list(query: ListQuery): Promise<string> {
+  list(query: ListQuery): Promise<SerializedBody> {
     const search = { ...query, radiusKm: query.radiusKm ?? DEFAULT_RADIUS_KM };
     return this.cache.read({ kind: 'list' }, PublicCache.nameOf(search), async () => {
       const now = this.clock();
@@ -33,7 +33,7 @@ export class RestaurantService {
   }
 
   /** One restaurant, serialized (public and cached). */
-  detail(id: string): Promise<string> {
+  detail(id: string): Promise<SerializedBody> {
     return this.cache.read({ kind: 'restaurant', id }, 'detail', async () => {
       const row = await this.restaurants.findById(id);
       if (!row) throw notFound('Restaurant');
