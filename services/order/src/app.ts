@@ -66,8 +66,18 @@ export function createApp(deps: AppDeps): OrderApp {
   const payments = new PaymentService(deps.paymentProvider ?? new TestPaymentProvider());
   const orderMetrics = createOrderMetrics(metrics);
 
+  const relay = new OutboxRelay({ db, broker, logger, metrics, channel: ORDERS_OUTBOX_CHANNEL });
   const orders = new OrderService({ db, payments, metrics: orderMetrics, logger });
-  const checkout = new CheckoutService({ db, carts, restaurants, users, payments, metrics: orderMetrics, logger });
+  const checkout = new CheckoutService({
+    db,
+    carts,
+    restaurants,
+    users,
+    payments,
+    metrics: orderMetrics,
+    logger,
+    outbox: relay,
+  });
   const idempotency = new IdempotencyGuard(db, logger, (order: Order) => ({
     status: 201,
     body: toOrderResponse(order),
@@ -85,7 +95,6 @@ export function createApp(deps: AppDeps): OrderApp {
     },
   });
 
-  const relay = new OutboxRelay({ db, broker, logger, metrics, channel: ORDERS_OUTBOX_CHANNEL });
   const consumer = createDeliveryEventsConsumer({
     broker,
     db,

@@ -4,7 +4,13 @@ import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 
 export type Queryable = Pick<pg.PoolClient, 'query'>;
-export type { PoolClient, QueryResultRow } from 'pg';
+export type { PoolClient, QueryConfig, QueryResultRow } from 'pg';
+
+/**
+ * A statement is either its text, or a `QueryConfig` with a `name`: a named statement is parsed and planned
+ * once per connection and then only executed, which is worth it for the few statements run on every request.
+ */
+export type Statement = string | pg.QueryConfig;
 
 export interface DatabaseOptions {
   url: string;
@@ -57,11 +63,11 @@ export class Database {
 
   /** A statement on the primary. */
   async query<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
+    statement: Statement,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>> {
     try {
-      return await this.pool.query<R>(text, values);
+      return await this.pool.query<R>(statement, values);
     } catch (err) {
       throw translate(err);
     }
@@ -69,11 +75,11 @@ export class Database {
 
   /** A read-only statement; served by the replica when one is configured. */
   async read<R extends pg.QueryResultRow = pg.QueryResultRow>(
-    text: string,
+    statement: Statement,
     values?: unknown[],
   ): Promise<pg.QueryResult<R>> {
     try {
-      return await this.readPool.query<R>(text, values);
+      return await this.readPool.query<R>(statement, values);
     } catch (err) {
       throw translate(err);
     }

@@ -12,6 +12,14 @@ export interface IdempotencyScope {
   requestHash: string;
 }
 
+/** A claim's final answer, for the work to store in the very statement that makes its effect. */
+export interface ClaimAnswer {
+  userId: string;
+  key: string;
+  claimToken: string;
+  response: StoredResponse;
+}
+
 export type IdempotencyRecord =
   { state: 'in_progress'; requestHash: string } | { state: 'completed'; requestHash: string; response: StoredResponse };
 
@@ -32,17 +40,18 @@ export async function claimKey(
   scope: IdempotencyScope,
   limits: { retentionHours: number; abandonedAfterSeconds: number },
 ): Promise<string | undefined> {
-  const { rows } = await client.query<{ claim_token: string }>(
-    `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
-     ON CONFLICT (user_id, key) DO UPDATE
-        SET request_hash = EXCLUDED.request_hash, claim_token = gen_random_uuid(), state = 'in_progress',
-            response_status = NULL, response_body = NULL, created_at = now()
-      WHERE idempotency_keys.created_at < now() - make_interval(hours => $4)
-         OR (idempotency_keys.state = 'in_progress'
-             AND idempotency_keys.updated_at < now() - make_interval(secs => $5))
-     RETURNING claim_token`,
-    [scope.userId, scope.key, scope.requestHash, limits.retentionHours, limits.abandonedAfterSeconds],
-  );
+  const { rows } = await client.query<{ claim_token: string }>({
+    name: 'idempotency.claim',
+    text: `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
+           ON CONFLICT (user_id, key) DO UPDATE
+              SET request_hash = EXCLUDED.request_hash, claim_token = gen_random_uuid(), state = 'in_progress',
+                  response_status = NULL, response_body = NULL, created_at = now()
+            WHERE idempotency_keys.created_at < now() - make_interval(hours => $4)
+               OR (idempotency_keys.state = 'in_progress'
+                   AND idempotency_keys.updated_at < now() - make_interval(secs => $5))
+           RETURNING claim_token`,
+    values: [scope.userId, scope.key, scope.requestHash, limits.retentionHours, limits.abandonedAfterSeconds],
+  });
   return rows[0]?.claim_token;
 }
 

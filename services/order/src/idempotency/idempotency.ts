@@ -2,8 +2,8 @@ import { createHash } from 'node:crypto';
 import type { Request } from 'express';
 import Joi from 'joi';
 import { AppError, type Database, errorBody, type Logger, validateValue } from '@foodflow/platform';
-import type { SqlClient } from '../sql-client.js';
 import {
+  type ClaimAnswer,
   claimKey,
   completeKey,
   findKey,
@@ -33,16 +33,24 @@ export const idempotencyKeyOf = (req: Request): string =>
 export const fingerprint = (parts: unknown[]): string =>
   createHash('sha256').update(JSON.stringify(parts)).digest('base64url');
 
-/** Handed to the work: a unique id for this attempt, and how to record its result in the work's own transaction. */
+/**
+ * Handed to the work: a unique id for this attempt, and the answer its result makes, which the work stores
+ * in the statement that makes its effect. If that statement finds the claim no longer this attempt's, it
+ * must write nothing and throw `claimLost()`.
+ */
 export interface IdempotentAttempt<T> {
   attemptId: string;
-  commit(client: SqlClient, result: T): Promise<void>;
+  answer(result: T): ClaimAnswer;
 }
+
+/** What the work throws when another request has taken the key over in the meantime. */
+export const claimLost = (): AppError =>
+  new AppError('IDEMPOTENCY_IN_PROGRESS', 'Another request has taken over this Idempotency-Key');
 
 /**
  * Runs a request at most once per (user, key). The key is claimed in its own statement before the work
- * starts, and the response is stored by the work inside the transaction that makes its effect, so the
- * effect and "this key is done" commit together. A replay returns the stored status and body. Contract
+ * starts, and the response is stored by the work in the statement that makes its effect, so the effect
+ * and "this key is done" commit together. A replay returns the stored status and body. Contract
  * errors (4xx) are final answers and are stored too; a 5xx means nothing was done, so the key is freed
  * and the client's retry runs again.
  */
@@ -58,11 +66,7 @@ export class IdempotencyGuard<T> {
     if (typeof claimToken !== 'string') return claimToken;
     const attempt: IdempotentAttempt<T> = {
       attemptId: claimToken,
-      commit: async (client, result) => {
-        if (!(await completeKey(client, scope, claimToken, this.present(result)))) {
-          throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'Another request has taken over this Idempotency-Key');
-        }
-      },
+      answer: (result) => ({ userId: scope.userId, key: scope.key, claimToken, response: this.present(result) }),
     };
     try {
       return this.present(await work(attempt));

@@ -1,14 +1,14 @@
-import { AppError, appendToOutbox, type Database, type Logger, type OrderLine } from '@foodflow/platform';
+import { randomUUID } from 'node:crypto';
+import { AppError, type Database, type Logger, type OrderLine } from '@foodflow/platform';
 import type { CartLine, CartRepository } from '../cart/cart.repository.js';
 import { toOrderLine } from '../cart/cart.mapper.js';
-import type { IdempotentAttempt } from '../idempotency/idempotency.js';
-import type { PaymentService } from '../payments/payment.service.js';
-import { insertPayment } from '../payments/payment.repository.js';
+import { claimLost, type IdempotentAttempt } from '../idempotency/idempotency.js';
+import type { Authorization, PaymentService } from '../payments/payment.service.js';
 import type { Pricing, RestaurantClient } from '../peers/restaurant.client.js';
 import type { SavedAddress, UserClient } from '../peers/user.client.js';
-import { ORDERS_OUTBOX_CHANNEL, statusEvent } from './order-events.js';
+import { statusEvent } from './order-events.js';
 import type { OrderMetrics } from './order-metrics.js';
-import { findOrder, insertOrder, type NewOrder, type Order } from './order.repository.js';
+import { insertPlacedOrder, type NewOrder, type Order } from './order.repository.js';
 import type { CheckoutInput } from './order.schemas.js';
 
 export interface CheckoutDeps {
@@ -19,13 +19,15 @@ export interface CheckoutDeps {
   payments: PaymentService;
   metrics: OrderMetrics;
   logger: Logger;
+  /** Tells the outbox relay an event has just committed, so it publishes it without waiting to be polled. */
+  outbox: { wake(): void };
 }
 
 /**
  * Turning a cart into an order: price it again with the restaurant (never trusting stored or client
  * prices), check the restaurant is open, every item available and the minimum reached, copy the
- * delivery address, hold the payment, then write the order, its payment and its `order.created` event
- * in one transaction. The cart is emptied only once that has committed.
+ * delivery address, hold the payment, then write the order, its payment, its `order.created` event and
+ * the Idempotency-Key's answer in one transaction. The cart is emptied only once that has committed.
  */
 export class CheckoutService {
   constructor(private readonly deps: CheckoutDeps) {}
@@ -46,33 +48,22 @@ export class CheckoutService {
       { amountCents: draft.totalCents, currency: draft.currency },
       attempt.attemptId,
     );
-    let order: Order;
+    const order = pendingOrder(draft, authorization);
     try {
-      order = await db.transaction(async (client) => {
-        const id = await insertOrder(client, draft, {
-          status: 'pending',
-          at: new Date().toISOString(),
-          by: 'customer',
-        });
-        await insertPayment(client, {
-          orderId: id,
-          method: authorization.method,
-          status: authorization.status,
-          amountCents: draft.totalCents,
-          currency: draft.currency,
-          providerReference: authorization.providerReference,
-        });
-        const created = (await findOrder(client, id)) as Order;
-        await appendToOutbox(client, ORDERS_OUTBOX_CHANNEL, statusEvent(created, 'created', { by: 'customer' }));
-        await attempt.commit(client, created);
-        return created;
+      const placed = await insertPlacedOrder(db, {
+        order,
+        providerReference: authorization.providerReference,
+        event: statusEvent(order, 'created', { by: 'customer' }),
+        answer: attempt.answer(order),
       });
+      if (!placed) throw claimLost();
     } catch (err) {
       await payments.release(authorization).catch((releaseError: unknown) => {
         logger.error('Could not release the payment hold of an order that was not created', { err: releaseError });
       });
       throw err;
     }
+    this.deps.outbox.wake();
 
     metrics.created.inc();
     metrics.value.observe({ currency: order.currency }, order.totalCents);
@@ -149,4 +140,21 @@ export class CheckoutService {
       notes: notes || null,
     };
   }
+}
+
+/** The order as it is created: pending, with its first history entry and its payment as authorized. */
+function pendingOrder(draft: NewOrder, authorization: Authorization): Order {
+  const now = new Date();
+  return {
+    ...draft,
+    id: randomUUID(),
+    driverId: null,
+    deliveryId: null,
+    status: 'pending',
+    cancelReason: null,
+    statusHistory: [{ status: 'pending', at: now.toISOString(), by: 'customer' }],
+    payment: { method: authorization.method, status: authorization.status },
+    createdAt: now,
+    updatedAt: now,
+  };
 }

@@ -1,4 +1,11 @@
-import { type DeliveryAddress, type LatLng, type OrderLine, type OrderStatus } from '@foodflow/platform';
+import {
+  type DeliveryAddress,
+  type EventEnvelope,
+  type LatLng,
+  type OrderLine,
+  type OrderStatus,
+} from '@foodflow/platform';
+import type { ClaimAnswer } from '../idempotency/idempotency.repository.js';
 import type { SqlClient } from '../sql-client.js';
 import type { PaymentMethod, PaymentStatus } from '../payments/payment-provider.js';
 import type { ChangedBy } from './order-status.js';
@@ -92,19 +99,64 @@ const toOrder = (row: OrderRow): Order => ({
   updatedAt: row.updated_at,
 });
 
-/** Inserts a pending order with its first history entry; returns its id. */
-export async function insertOrder(client: SqlClient, order: NewOrder, created: StatusChange): Promise<string> {
-  const { rows } = await client.query<{ id: string }>(
-    `INSERT INTO orders (customer_id, restaurant_id, restaurant_owner_id, status, items, subtotal_cents,
-                         delivery_fee_cents, total_cents, currency, pickup_location, delivery_address, notes,
-                         status_history)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13)
-     RETURNING id`,
-    [
+/** A new order as checkout makes it, with everything that must be written with it. */
+export interface PlacedOrder {
+  order: Order;
+  /** The card network's authorization id; null for cash. */
+  providerReference: string | null;
+  /** `order.created`, for the outbox. */
+  event: EventEnvelope;
+  /** The checkout's Idempotency-Key answer. */
+  answer: ClaimAnswer;
+}
+
+/**
+ * Writes a placed order, its payment, its event in the outbox and its Idempotency-Key answer in one
+ * statement, so all of it commits together (or none of it) in one round trip. The key is completed first
+ * and the rest is written only from its row: when the claim is no longer this checkout's, nothing is
+ * written and the result is false.
+ */
+export async function insertPlacedOrder(
+  client: SqlClient,
+  { order, providerReference, event, answer }: PlacedOrder,
+): Promise<boolean> {
+  // Parameters are cast: in INSERT … SELECT their types come from the casts, not from the columns.
+  const { rows } = await client.query<{ placed: number }>({
+    name: 'orders.insert-placed',
+    text: `WITH answered AS (
+       UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5
+        WHERE user_id = $1 AND key = $2 AND claim_token = $3 AND state = 'in_progress'
+       RETURNING 1
+     ), placed AS (
+       INSERT INTO orders (id, customer_id, restaurant_id, restaurant_owner_id, status, items, subtotal_cents,
+                           delivery_fee_cents, total_cents, currency, pickup_location, delivery_address, notes,
+                           status_history, created_at, updated_at)
+       SELECT $6::uuid, $7::uuid, $8::uuid, $9::uuid, $10::text, $11::jsonb, $12::integer, $13::integer,
+              $14::integer, $15::char(3), $16::jsonb, $17::jsonb, $18::text, $19::jsonb, $20::timestamptz,
+              $20::timestamptz
+         FROM answered
+       RETURNING id
+     ), paid AS (
+       INSERT INTO payments (order_id, method, status, amount_cents, currency, provider_reference, created_at,
+                             updated_at)
+       SELECT id, $21::text, $22::text, $14::integer, $15::char(3), $23::text, $20::timestamptz, $20::timestamptz
+         FROM placed
+     ), announced AS (
+       INSERT INTO outbox (id, type, payload, created_at)
+       SELECT $24::uuid, $25::text, $26::jsonb, $27::timestamptz FROM placed
+     )
+     SELECT count(*) AS placed FROM placed`,
+    values: [
+      answer.userId,
+      answer.key,
+      answer.claimToken,
+      answer.response.status,
+      JSON.stringify(answer.response.body),
+      order.id,
       order.customerId,
       order.restaurantId,
       order.restaurantOwnerId,
-      created.status,
+      order.status,
       JSON.stringify(order.items),
       order.subtotalCents,
       order.deliveryFeeCents,
@@ -113,10 +165,18 @@ export async function insertOrder(client: SqlClient, order: NewOrder, created: S
       JSON.stringify(order.pickupLocation),
       JSON.stringify(order.deliveryAddress),
       order.notes,
-      JSON.stringify([created]),
+      JSON.stringify(order.statusHistory),
+      order.createdAt,
+      order.payment.method,
+      order.payment.status,
+      providerReference,
+      event.id,
+      event.type,
+      JSON.stringify(event),
+      event.occurredAt,
     ],
-  );
-  return (rows[0] as { id: string }).id;
+  });
+  return rows[0]?.placed === 1;
 }
 
 export async function findOrder(client: SqlClient, id: string): Promise<Order | undefined> {

@@ -28,14 +28,6 @@ const toPayment = (row: PaymentRow): Payment => ({
   providerReference: row.provider_reference,
 });
 
-export async function insertPayment(client: SqlClient, payment: Payment): Promise<void> {
-  await client.query(
-    `INSERT INTO payments (order_id, method, status, amount_cents, currency, provider_reference)
-     VALUES ($1, $2, $3, $4, $5, $6)`,
-    [payment.orderId, payment.method, payment.status, payment.amountCents, payment.currency, payment.providerReference],
-  );
-}
-
 /** The order's payment, locked until the transaction ends so two settlements cannot interleave. */
 export async function findPaymentForUpdate(client: SqlClient, orderId: string): Promise<Payment | undefined> {
   const { rows } = await client.query<PaymentRow>(
