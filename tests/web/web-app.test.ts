@@ -272,7 +272,7 @@ describe('the web app', () => {
     for (const [dishName, price] of [
       ['Pad See Ew', '11.50'],
       ['Boat Noodles', '9'],
-    ]) {
+    ] as const) {
       await section.getByLabel('Dish', { exact: true }).fill(dishName);
       await section.getByLabel('Price ($)').fill(price);
       await section.getByRole('button', { name: 'Add dish' }).click();
