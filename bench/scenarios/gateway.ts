@@ -22,6 +22,8 @@ const RESTAURANTS = 20;
 interface GatewayStack {
   directUrl: string;
   gatewayUrl: string;
+  servicePid: number | undefined;
+  gatewayPid: number | undefined;
   /** A search that finds this run's restaurants and nothing else. */
   path: string;
 }
@@ -111,7 +113,13 @@ async function startGatewayStack(context: BenchContext): Promise<Fixture<Gateway
   await waitUntilReady(`${gatewayUrl}/health/ready`, gateway);
 
   return {
-    value: { directUrl, gatewayUrl, path: `/api/restaurants?near=${place.lat},${place.lng}&radiusKm=10&sort=distance` },
+    value: {
+      directUrl,
+      gatewayUrl,
+      servicePid: service.pid,
+      gatewayPid: gateway.pid,
+      path: `/api/restaurants?near=${place.lat},${place.lng}&radiusKm=10&sort=distance`,
+    },
     stop: async () => {
       await stopProcess(gateway);
       await stopProcess(service);
@@ -126,12 +134,16 @@ export const scenarios: Scenario[] = [
     async run(context) {
       const stack = await context.fixture('gateway.stack', () => startGatewayStack(context));
       const load: Load = { connections: 20, durationS: 10, warmupS: 3, rate: 500 };
-      const direct = await context.measure({ baseUrl: stack.directUrl, path: stack.path }, load);
-      const through = await context.measure({ baseUrl: stack.gatewayUrl, path: stack.path }, load);
+      const direct = await context.measure({ baseUrl: stack.directUrl, path: stack.path, pid: stack.servicePid }, load);
+      const through = await context.measure(
+        { baseUrl: stack.gatewayUrl, path: stack.path, pid: stack.gatewayPid },
+        load,
+      );
+      const ms = (value: number): string => `${value.toFixed(2)} ms`;
       context.log(
-        `gateway.restaurants.list: p50 ${through.p50Ms} ms through the gateway, ${direct.p50Ms} ms direct: ` +
-          `the gateway adds ${(through.p50Ms - direct.p50Ms).toFixed(2)} ms at p50 ` +
-          `(p99 ${through.p99Ms} ms vs ${direct.p99Ms} ms)`,
+        `gateway.restaurants.list: p50 ${ms(through.p50Ms)} through the gateway, ${ms(direct.p50Ms)} direct: ` +
+          `the gateway adds ${ms(through.p50Ms - direct.p50Ms)} at p50 ` +
+          `(p99 ${ms(through.p99Ms)} vs ${ms(direct.p99Ms)}; the gateway itself used ${through.cpu?.server ?? '?'} cores)`,
       );
       const baseline = { path: '/', ...(await sample(stack.gatewayUrl, stack.path)) };
       return { measurement: through, load, compare: 'latency', baseline };

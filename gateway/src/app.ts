@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { type IncomingMessage, STATUS_CODES } from 'node:http';
+import { type IncomingMessage, type ServerResponse, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import {
   AppError,
@@ -7,19 +7,16 @@ import {
   bearerToken,
   dependencyUnavailable,
   errorBody,
-  errorHandler,
   healthRouter,
   infrastructureChecks,
   type Logger,
   type Metrics,
   type Redis,
   REQUEST_ID_HEADER,
-  requestId,
-  runWithContext,
   type TokenVerifier,
 } from '@foodflow/platform';
 import cors from 'cors';
-import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import express, { type Request, type Response } from 'express';
 import proxyAddr from 'proxy-addr';
 import type { GatewayConfig } from './config.js';
 import { BodyLimit, payloadTooLarge } from './edge/body-limit.js';
@@ -38,7 +35,8 @@ export interface GatewayDeps {
 }
 
 export interface Gateway {
-  app: Express;
+  /** Handles `request` events of the HTTP server. */
+  handle: (req: IncomingMessage, res: ServerResponse) => void;
   /** Handles `upgrade` events of the HTTP server (Socket.IO's WebSocket transport). */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
   stop: () => void;
@@ -46,17 +44,41 @@ export interface Gateway {
 
 const REQUEST_ID = REQUEST_ID_HEADER.toLowerCase();
 
+/** A caller's request id is kept only if it is a plain token, as every service and Kong's post-function judge it. */
+const PLAIN_ID = /^[\w.:-]{1,128}$/;
+
+const requestIdOf = (req: IncomingMessage): string => {
+  const given = req.headers[REQUEST_ID];
+  return typeof given === 'string' && PLAIN_ID.test(given) ? given : randomUUID();
+};
+
 /**
  * The path Kong would route on: dot segments resolved, also percent-encoded ones
  * (`/api/users/%2e%2e/%2e%2e/internal` is `/internal`), so no spelling of a path reaches a route it
  * does not belong to. The request goes on with this path.
  */
-const normalisedUrl = (url: string): URL => new URL(url, 'http://gateway.invalid');
+function normalisedUrl(url: string): URL {
+  try {
+    return new URL(url, 'http://gateway.invalid');
+  } catch {
+    throw new AppError('VALIDATION_FAILED', 'The request could not be read');
+  }
+}
+
+/** The gateway's own endpoints, answered before any plugin runs, as Kong's Status API sits beside its proxy. */
+const isOperationsPath = (url: string): boolean => url === '/metrics' || url.startsWith('/health/');
+
+interface ErrorAnswer {
+  status: number;
+  headers: Record<string, string | number>;
+  body: string;
+}
 
 /**
  * The local gateway: enforces the routes and plugins of `gateway/kong.yml` in Kong's plugin order
  * (correlation id → cors → route → jwt → request size → rate limit → proxy), so the stack behaves
- * the same behind `npm start` as behind Kong.
+ * the same behind `npm start` as behind Kong. Proxied requests take the shortest path through plain
+ * `node:http`: at the edge every request pays for whatever runs here, before the service starts on it.
  */
 export function createApp({ config, logger, metrics, redis, verifier }: GatewayDeps): Gateway {
   const policy = gatewayPolicy(config);
@@ -66,6 +88,12 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
   const limiter = policy.rateLimits && new RateLimiter(redis, policy.rateLimits);
   const proxy = new ServiceProxy();
   const trusted = proxyAddr.compile(config.trustProxy.split(',').map((s) => s.trim()));
+  const corsPlugin = policy.cors && cors(policy.cors);
+
+  const operations = express();
+  operations.disable('x-powered-by');
+  operations.get('/metrics', metrics.handler);
+  operations.use(healthRouter(infrastructureChecks({ redis })));
 
   const duration = metrics.histogram({
     name: 'gateway_request_duration_seconds',
@@ -78,6 +106,37 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     help: 'Requests answered with 503 because the service did not answer, by service',
     labelNames: ['service'] as const,
   });
+
+  /**
+   * The contract's error answer; anything but an AppError is a bug of ours: logged, and a 500 carrying
+   * only the id. The id is set by hand rather than through the platform's request context: entering that
+   * context once switches on async tracking for the whole process, which every later request would pay for.
+   */
+  const errorAnswer = (err: unknown, id: string): ErrorAnswer => {
+    const request = { http: { request: { id } } };
+    let error: AppError;
+    if (err instanceof AppError) {
+      error = err;
+      if (error.status >= 500) logger.warn(error.message, { err: error.cause ?? error, ...request });
+    } else {
+      logger.error('Unexpected error at the gateway', { err, ...request });
+      error = new AppError('INTERNAL_ERROR', 'Something went wrong; quote the request id if you report it');
+    }
+    const reply = errorBody(error.code, error.message, error.details);
+    reply.error.requestId = id;
+    const body = JSON.stringify(reply);
+    const headers: ErrorAnswer['headers'] = {
+      'Content-Type': 'application/json; charset=utf-8',
+      'Content-Length': Buffer.byteLength(body),
+    };
+    if (error.retryAfterSeconds !== undefined) headers['Retry-After'] = error.retryAfterSeconds;
+    return { status: error.status, headers, body };
+  };
+
+  const refuse = (res: ServerResponse, err: unknown, id: string): void => {
+    const answer = errorAnswer(err, id);
+    res.writeHead(answer.status, answer.headers).end(answer.body);
+  };
 
   const routeFor = (req: IncomingMessage): KongRoute => {
     const url = normalisedUrl(req.url ?? '/');
@@ -132,39 +191,30 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     return { route, rateLimitHeaders: await countRequest(user, req) };
   };
 
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', trusted);
-  app.use(requestId);
-  app.use((req, res, next) => {
-    const end = duration.startTimer();
-    res.once('finish', () => {
-      end({ route: String(res.locals['route'] ?? 'unmatched'), method: req.method, status_code: res.statusCode });
-    });
-    next();
-  });
-  app.get('/metrics', metrics.handler);
-  app.use(healthRouter(infrastructureChecks({ redis })));
-  if (policy.cors) app.use(cors(policy.cors));
-  app.use(async (req: Request, res: Response, next: NextFunction) => {
+  /** Admits the request, then hands it to its service; `onRoute` learns the route for the metrics. */
+  const forward = async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    id: string,
+    onRoute: (route: KongRoute) => void,
+  ): Promise<void> => {
     const { route, rateLimitHeaders } = await admit(req);
-    res.locals['route'] = route.name;
-    res.set(rateLimitHeaders);
+    onRoute(route);
+    for (const [name, value] of Object.entries(rateLimitHeaders)) res.setHeader(name, value);
     const { bodyLimitBytes } = policy;
-    if (bodyLimitBytes !== undefined && Number(req.get('content-length') ?? 0) > bodyLimitBytes) {
+    if (bodyLimitBytes !== undefined && Number(req.headers['content-length'] ?? 0) > bodyLimitBytes) {
       throw payloadTooLarge(bodyLimitBytes);
     }
 
-    req.headers[REQUEST_ID] = String(res.locals['requestId']);
     const failed = (err: Error): void => {
       if (res.headersSent) {
         res.destroy();
         return;
       }
       upstreamFailures.inc({ service: route.service });
-      next(dependencyUnavailable(`The ${route.service}`, err));
+      refuse(res, dependencyUnavailable(`The ${route.service}`, err), id);
     };
-    const chunked = req.get('content-length') === undefined && req.get('transfer-encoding') !== undefined;
+    const chunked = req.headers['content-length'] === undefined && req.headers['transfer-encoding'] !== undefined;
     if (bodyLimitBytes === undefined || !chunked) {
       proxy.web(req, res, policy.target(route), failed);
       return;
@@ -174,30 +224,46 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
       proxy.abandon(req);
       if (res.headersSent) return;
       // The rest of the body is never read, so the connection cannot carry another request.
-      res.set('Connection', 'close');
-      next(err);
+      res.setHeader('Connection', 'close');
+      refuse(res, err, id);
     });
     proxy.web(req, res, policy.target(route), failed, body);
-  });
-  app.use(errorHandler(logger));
+  };
+
+  const handle = (req: IncomingMessage, res: ServerResponse): void => {
+    const id = requestIdOf(req);
+    // The service sees the same id the caller gets back.
+    req.headers[REQUEST_ID] = id;
+    res.setHeader(REQUEST_ID_HEADER, id);
+    const end = duration.startTimer();
+    let routeName = 'unmatched';
+    res.once('finish', () => end({ route: routeName, method: req.method, status_code: res.statusCode }));
+
+    const gateway = (): void => {
+      forward(req, res, id, (route) => (routeName = route.name)).catch((err: unknown) => {
+        if (res.headersSent) res.destroy();
+        else refuse(res, err, id);
+      });
+    };
+    const plugins = (): void => {
+      if (!corsPlugin) return gateway();
+      corsPlugin(req, res, (err?: unknown) => (err ? refuse(res, err, id) : gateway()));
+    };
+    if (!isOperationsPath(req.url ?? '/')) return plugins();
+    // Anything the operations app does not answer (`/health/else`) goes through the gateway like any path.
+    operations(req as Request, res as Response, (err?: unknown) => (err ? refuse(res, err, id) : plugins()));
+  };
 
   /** Refuses an upgrade before it happens: a plain HTTP answer in the contract's shape, then close. */
-  const refuseUpgrade = (socket: Duplex, error: AppError, id: string): void => {
-    const body = JSON.stringify(runWithContext({ requestId: id }, () => errorBody(error.code, error.message)));
-    const headers = {
-      'Content-Type': 'application/json; charset=utf-8',
-      'Content-Length': Buffer.byteLength(body),
-      [REQUEST_ID_HEADER]: id,
-      Connection: 'close',
-      ...(error.retryAfterSeconds === undefined ? {} : { 'Retry-After': error.retryAfterSeconds }),
-    };
+  const refuseUpgrade = (socket: Duplex, err: unknown, id: string): void => {
+    const answer = errorAnswer(err, id);
+    const headers = { ...answer.headers, [REQUEST_ID_HEADER]: id, Connection: 'close' };
     const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
-    socket.end(`HTTP/1.1 ${error.status} ${STATUS_CODES[error.status]}\r\n${head.join('')}\r\n${body}`);
+    socket.end(`HTTP/1.1 ${answer.status} ${STATUS_CODES[answer.status]}\r\n${head.join('')}\r\n${answer.body}`);
   };
 
   const upgrade = (req: IncomingMessage, socket: Duplex, head: Buffer): void => {
-    // The services replace a malformed id themselves; here it is only made sure there is one.
-    const id = (req.headers[REQUEST_ID] as string | undefined) ?? randomUUID();
+    const id = requestIdOf(req);
     req.headers[REQUEST_ID] = id;
     socket.on('error', (err) => logger.debug('Upgraded connection closed with an error', { err }));
     void (async () => {
@@ -206,15 +272,8 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
         upstreamFailures.inc({ service: route.service });
         if (socket.writable) refuseUpgrade(socket, dependencyUnavailable(`The ${route.service}`, err), id);
       });
-    })().catch((err: unknown) => {
-      if (err instanceof AppError) {
-        refuseUpgrade(socket, err, id);
-        return;
-      }
-      logger.error('Unexpected error while upgrading a connection', { err });
-      refuseUpgrade(socket, new AppError('INTERNAL_ERROR', 'Something went wrong'), id);
-    });
+    })().catch((err: unknown) => refuseUpgrade(socket, err, id));
   };
 
-  return { app, upgrade, stop: () => proxy.close() };
+  return { handle, upgrade, stop: () => proxy.close() };
 }

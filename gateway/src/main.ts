@@ -17,7 +17,7 @@ await runtime.run(async () => {
   const gateway = createApp({ config, logger, metrics, redis, verifier });
   lifecycle.onShutdown('proxy', () => gateway.stop());
 
-  const server = createServer(gateway.app);
+  const server = createServer(gateway.handle);
   server.on('upgrade', gateway.upgrade);
   await runtime.serve(server);
   logger.info(`Enforcing ${config.kong.routes.length} routes of the Kong declaration`);

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { request as httpRequest } from 'node:http';
+import { connect } from 'node:net';
 import { generateTestKeys, http, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import express from 'express';
 import jwt from 'jsonwebtoken';
@@ -95,6 +96,27 @@ describe('routing', () => {
 
     expect(res.status).toBe(404);
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), requestId: 'lost-1' } });
+  });
+
+  it('when the request target cannot be read as a URL, then 400 VALIDATION_FAILED in the contract shape, not a 500', async () => {
+    const { port } = new URL(gateway.baseUrl);
+    const answer = await new Promise<string>((resolve, reject) => {
+      // A raw socket: every HTTP client would refuse to send this target. The connection stays open
+      // until the gateway has answered and closed it.
+      const head = `GET //[/api/restaurants HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n`;
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(`${head}X-Forwarded-For: ${randomClientIp()}\r\n\r\n`),
+      );
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: { code: string } };
+    expect(body.error.code).toBe('VALIDATION_FAILED');
   });
 
   it('when an internal path is asked for, directly or through dot segments, then it is never routed', async () => {

@@ -137,6 +137,27 @@ describe('refused requests', () => {
   });
 });
 
+describe('several gateway instances', () => {
+  it('when an address calls two instances in turn, then they share one count in Redis', async () => {
+    const other = await startGateway({
+      publicKey: keys.publicKey,
+      serviceUrl: echo.baseUrl,
+      env: { RATE_LIMIT_PER_MINUTE: '3', RATE_LIMIT_PER_HOUR: '1000' },
+    });
+    try {
+      const ip = randomClientIp();
+      const statuses: number[] = [];
+      for (const gateway of [perMinute, other, perMinute, other]) {
+        statuses.push((await from(gateway, ip, '/api/restaurants')).status);
+      }
+
+      expect(statuses).toEqual([200, 200, 200, 429]);
+    } finally {
+      await other.close();
+    }
+  });
+});
+
 describe('without Redis', () => {
   it('when Redis cannot be reached, then the API stays up and limits are counted in memory', async () => {
     const gateway = await startGateway({

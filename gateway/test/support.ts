@@ -44,7 +44,7 @@ export async function startGateway(options: {
     redis,
     verifier: new TokenVerifier(config.auth),
   });
-  const server = createServer(gateway.app);
+  const server = createServer(gateway.handle);
   server.on('upgrade', gateway.upgrade);
   const running = await startHttp(server);
   return {

@@ -1,9 +1,9 @@
 import { Agent, type ClientRequest, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Duplex, Readable } from 'node:stream';
-import httpProxy from 'http-proxy';
+import { createProxyServer } from 'http-proxy-3';
 
 export interface ProxyTarget {
-  url: string;
+  url: URL;
   /** Kong's `read_timeout`: how long the service may take to answer before the caller gets a 503. */
   timeoutMs: number;
 }
@@ -11,27 +11,28 @@ export interface ProxyTarget {
 export type ProxyFailure = (err: Error) => void;
 
 /**
- * http-proxy with pooled keep-alive connections to the services. The path is passed through as is
+ * http-proxy-3 (the maintained rewrite of http-proxy) with pooled keep-alive connections to the services. The path is passed through as is
  * (Kong's `strip_path: false`) and `X-Forwarded-*` headers tell the service who called.
  */
 export class ServiceProxy {
   private readonly agent = new Agent({ keepAlive: true, maxSockets: 512 });
-  private readonly proxy = httpProxy.createProxyServer({ xfwd: true, agent: this.agent });
-  private readonly outgoing = new WeakMap<IncomingMessage, ClientRequest>();
+  private readonly proxy = createProxyServer({ xfwd: true, agent: this.agent });
+  /** Requests sent on with a counted body, which may have to be abandoned midway: their outgoing request once known. */
+  private readonly counted = new WeakMap<IncomingMessage, ClientRequest | undefined>();
   private readonly abandoned = new WeakSet<IncomingMessage>();
 
   constructor() {
     this.proxy.on('proxyReq', (proxyReq, req) => {
+      if (!this.counted.has(req)) return;
       if (this.abandoned.has(req)) proxyReq.destroy();
-      else this.outgoing.set(req, proxyReq);
+      else this.counted.set(req, proxyReq);
     });
   }
 
   /** Forwards a request; `body` replaces the raw request stream (a counted copy of it). */
   web(req: IncomingMessage, res: ServerResponse, target: ProxyTarget, failed: ProxyFailure, body?: Readable): void {
-    this.proxy.web(req, res, { target: target.url, proxyTimeout: target.timeoutMs, buffer: body }, (err) =>
-      failed(err),
-    );
+    if (body) this.counted.set(req, undefined);
+    this.proxy.web(req, res, { target: target.url, proxyTimeout: target.timeoutMs, buffer: body }, failed);
   }
 
   /** Forwards a WebSocket upgrade; the socket then belongs to the service until either side closes it. */
@@ -43,7 +44,7 @@ export class ServiceProxy {
   /** Stops sending the request on to the service (its body was refused midway). */
   abandon(req: IncomingMessage): void {
     this.abandoned.add(req);
-    this.outgoing.get(req)?.destroy();
+    this.counted.get(req)?.destroy();
   }
 
   close(): void {

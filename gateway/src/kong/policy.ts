@@ -1,6 +1,7 @@
 import type { CorsOptions } from 'cors';
 import type { GatewayConfig } from '../config.js';
 import type { RateLimits } from '../edge/rate-limit.js';
+import type { ProxyTarget } from '../edge/service-proxy.js';
 import {
   type CorrelationIdConfig,
   type CorsConfig,
@@ -21,7 +22,7 @@ export interface GatewayPolicy {
   bodyLimitBytes: number | undefined;
   rateLimits: RateLimits | undefined;
   /** Where a route's service is reached, and how long it may take to answer. */
-  target: (route: KongRoute) => { url: string; timeoutMs: number };
+  target: (route: KongRoute) => ProxyTarget;
 }
 
 export function gatewayPolicy(config: GatewayConfig): GatewayPolicy {
@@ -32,6 +33,14 @@ export function gatewayPolicy(config: GatewayConfig): GatewayPolicy {
   const perMinute = limits && (config.rateLimit.perMinute ?? limits.minute);
   const perHour = limits && (config.rateLimit.perHour ?? limits.hour);
   const cors = pluginConfig<CorsConfig>('cors', kong.plugins);
+  // Worked out once, URLs parsed: the gateway looks a route's service up on every request.
+  const targets = new Map<string, ProxyTarget>(
+    kong.services.flatMap((service) => {
+      const url = config.serviceUrls[service.name];
+      // Kong's default read_timeout is 60 s.
+      return url ? [[service.name, { url: new URL(url), timeoutMs: service.read_timeout ?? 60_000 }] as const] : [];
+    }),
+  );
 
   return {
     routes: new RouteTable(kong.routes),
@@ -47,11 +56,9 @@ export function gatewayPolicy(config: GatewayConfig): GatewayPolicy {
     bodyLimitBytes: size && payloadLimitBytes(size),
     rateLimits: perMinute !== undefined && perHour !== undefined ? { perMinute, perHour } : undefined,
     target: (route) => {
-      const service = kong.services.find((s) => s.name === route.service);
-      const url = service && config.serviceUrls[service.name];
-      if (!service || !url) throw new Error(`Route ${route.name} names an unknown service ${route.service}`);
-      // Kong's default read_timeout is 60 s.
-      return { url, timeoutMs: service.read_timeout ?? 60_000 };
+      const target = targets.get(route.service);
+      if (!target) throw new Error(`Route ${route.name} names an unknown service ${route.service}`);
+      return target;
     },
   };
 }
