@@ -41,11 +41,28 @@ const formatterFor = (zone: string): Intl.DateTimeFormat => {
   return formatter;
 };
 
+interface LocalTime {
+  readonly day: number;
+  readonly time: string;
+}
+
+/**
+ * The last local time worked out per zone, with the minute it is for: a page of restaurants asks for the
+ * same zone and minute over and over, and today's zone offsets are whole minutes, so one minute reads the same
+ * throughout.
+ */
+const lastLocalTime = new Map<string, { minute: number; local: LocalTime }>();
+
 /** The weekday (Sunday = 0) and "HH:MM" wall-clock time at `at` in `zone`. */
-export function localTime(at: Date, zone: string): { day: number; time: string } {
+export function localTime(at: Date, zone: string): LocalTime {
+  const minute = Math.floor(at.getTime() / 60_000);
+  const last = lastLocalTime.get(zone);
+  if (last?.minute === minute) return last.local;
   const parts = formatterFor(zone).formatToParts(at);
   const part = (type: Intl.DateTimeFormatPartTypes): string => parts.find((p) => p.type === type)?.value ?? '';
-  return { day: WEEKDAYS[part('weekday')] ?? 0, time: `${part('hour')}:${part('minute')}` };
+  const local = { day: WEEKDAYS[part('weekday')] ?? 0, time: `${part('hour')}:${part('minute')}` };
+  lastLocalTime.set(zone, { minute, local });
+  return local;
 }
 
 /** Whether `at` falls inside one of the periods, read in `zone`. */
