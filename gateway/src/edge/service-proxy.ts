@@ -15,7 +15,10 @@ export type ProxyFailure = (err: Error) => void;
  * (Kong's `strip_path: false`) and `X-Forwarded-*` headers tell the service who called.
  */
 export class ServiceProxy {
-  private readonly agent = new Agent({ keepAlive: true, maxSockets: 512 });
+  // A pooled connection idle for a minute is closed here, before the service would close it (65 s): the
+  // gateway never sends a request down a connection the service is closing. Node's agent honours the
+  // service's `Keep-Alive: timeout=` hint only when it has a timeout of its own.
+  private readonly agent = new Agent({ keepAlive: true, maxSockets: 512, timeout: 60_000 });
   private readonly proxy = createProxyServer({ xfwd: true, agent: this.agent });
   /** Requests sent on with a counted body, which may have to be abandoned midway: their outgoing request once known. */
   private readonly counted = new WeakMap<IncomingMessage, ClientRequest | undefined>();

@@ -50,6 +50,9 @@ export class Lifecycle {
   }
 }
 
+/** How long an idle keep-alive connection is kept open, announced to callers in `Keep-Alive: timeout=`. */
+export const KEEP_ALIVE_TIMEOUT_MS = 65_000;
+
 /**
  * Starts listening and returns a function that stops accepting, lets in-flight requests finish
  * (idle keep-alive connections are closed at once), and cuts the rest after `graceMs`.
@@ -59,6 +62,11 @@ export async function listen(
   port: number,
   host?: string,
 ): Promise<{ port: number; close: (graceMs?: number) => Promise<void> }> {
+  // An idle connection must be closed by the caller (Nginx, the gateway's pool, a browser), never by us:
+  // a request sent on a connection the server is closing at that moment is lost. Callers give up idle
+  // connections within 60 s (Nginx's and Kong's upstream keep-alive), so this outlasts them.
+  server.keepAliveTimeout = KEEP_ALIVE_TIMEOUT_MS;
+  server.headersTimeout = KEEP_ALIVE_TIMEOUT_MS + 1000;
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, host, () => {

@@ -38,12 +38,16 @@ export class Broker {
   }
 
   createChannel(setup: (channel: ConfirmChannel) => Promise<void>): ChannelWrapper {
-    return this.connection.createChannel({
+    const channel = this.connection.createChannel({
       json: false,
       confirm: true,
       publishTimeout: this.options.publishTimeoutMs ?? 5000,
       setup,
     });
+    // A channel that fails while being set up (say, the connection closes midway) is set up again on the
+    // next connect; the failure is worth a log line, and an 'error' without a listener would crash us.
+    channel.on('error', (err: unknown) => this.options.logger.warn('RabbitMQ channel could not be set up', { err }));
+    return channel;
   }
 
   /** Publishes a persistent event to `orders_exchange` under its type and waits for the broker's confirm. */
