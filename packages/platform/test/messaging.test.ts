@@ -130,6 +130,46 @@ describe('transactional outbox', () => {
     }
   });
 
+  it('when the committing code wakes the relay itself, then the event is published without a notification', async () => {
+    const { messages } = await collector('platformtest.woken');
+    // Polling too rarely to matter, and listening on a channel nobody notifies.
+    const relay = new OutboxRelay({ db, broker, logger, channel: 'platform_test_silent', pollIntervalMs: 600_000 });
+    await relay.start();
+    try {
+      const event = createEvent('platformtest.woken', {});
+      await db.transaction((client) => appendToOutbox(client, 'platform_test_elsewhere', event));
+      relay.wake();
+      await eventually(async () => (messages.length > 0 ? true : undefined));
+      expect(messages.map((m) => m.properties.messageId)).toEqual([event.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
+  it('when events commit faster than the batch interval, then every one is published, in commit order', async () => {
+    const { messages } = await collector('platformtest.batched');
+    const relay = new OutboxRelay({
+      db,
+      broker,
+      logger,
+      channel: 'platform_test_silent',
+      pollIntervalMs: 600_000,
+      batchIntervalMs: 200,
+    });
+    await relay.start();
+    try {
+      const events = Array.from({ length: 20 }, (_, n) => createEvent('platformtest.batched', { n }));
+      for (const event of events) {
+        await db.transaction((client) => appendToOutbox(client, 'platform_test_elsewhere', event));
+        relay.wake();
+      }
+      await eventually(async () => (messages.length >= 20 ? true : undefined));
+      expect(messages.map((m) => m.properties.messageId)).toEqual(events.map((e) => e.id));
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('when two relays run at once, then each event is published exactly once', async () => {
     const { messages } = await collector('platformtest.concurrent');
     const relays = [1, 2].map(
@@ -154,7 +194,62 @@ describe('transactional outbox', () => {
       await Promise.all(relays.map((r) => r.stop()));
     }
   });
+
+  it('when the relay loses its connection before its batch commits, then the batch is published again under the same ids', async () => {
+    const { messages } = await collector('platformtest.interrupted');
+    const held = new HeldBroker({ url: AMQP_URL, logger, name: 'platform-test-held' });
+    const relay = new OutboxRelay({ db, broker: held, logger, channel: 'platform_test_silent', pollIntervalMs: 100 });
+    await relay.start();
+    try {
+      const events = [1, 2].map((n) => createEvent('platformtest.interrupted', { n }));
+      await db.transaction((client) => appendToOutbox(client, 'platform_test_elsewhere', ...events));
+      relay.wake();
+      await eventually(async () => (held.held === 2 ? true : undefined));
+      const { rows } = await db.query(
+        `SELECT pg_terminate_backend(pid) AS ended FROM pg_stat_activity
+          WHERE datname = current_database() AND state = 'idle in transaction' AND query LIKE 'WITH claimed AS%'`,
+      );
+      expect(rows).toEqual([{ ended: true }]);
+      held.release();
+      await eventually(async () => (messages.length >= 4 ? true : undefined));
+      const ids = messages.map((m) => m.properties.messageId as string);
+      expect(ids.slice(0, 2)).toEqual(events.map((e) => e.id));
+      expect(ids.slice(2)).toEqual(events.map((e) => e.id));
+      await eventually(async () => {
+        const { rows: left } = await db.query(
+          `SELECT count(*)::int AS n FROM outbox WHERE type = 'platformtest.interrupted' AND published_at IS NULL`,
+        );
+        return left[0]?.n === 0 ? true : undefined;
+      });
+    } finally {
+      await relay.stop();
+      await held.close();
+    }
+  });
 });
+
+/**
+ * The real broker, holding every publish until `release()`: a relay's batch caught between its claim and
+ * its broker confirms.
+ */
+class HeldBroker extends Broker {
+  private opened = false;
+  private readonly waiting: (() => void)[] = [];
+  held = 0;
+
+  override async publish(event: EventEnvelope): Promise<void> {
+    if (!this.opened) {
+      this.held += 1;
+      await new Promise<void>((resolve) => this.waiting.push(resolve));
+    }
+    await super.publish(event);
+  }
+
+  release(): void {
+    this.opened = true;
+    for (const resolve of this.waiting.splice(0)) resolve();
+  }
+}
 
 describe('idempotent consumer', () => {
   const running: { consumer: EventConsumer; queue: string }[] = [];

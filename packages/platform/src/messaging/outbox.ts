@@ -15,14 +15,22 @@ import type { Broker } from './broker.js';
  */
 export async function appendToOutbox(client: Queryable, channel: string, ...events: EventEnvelope[]): Promise<void> {
   if (events.length === 0) return;
-  await client.query(
-    `INSERT INTO outbox (id, type, payload, created_at)
-     SELECT e.id, e.type, e.payload, e.created_at
-       FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, type text, payload jsonb, created_at timestamptz)`,
-    [JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, payload: e, created_at: e.occurredAt })))],
-  );
-  // Delivered to listeners only when the transaction commits, which is exactly when the rows become visible.
-  await client.query('SELECT pg_notify($1, $2)', [channel, String(events.length)]);
+  // The notification is delivered to listeners only when the transaction commits, which is exactly when
+  // the rows become visible.
+  await client.query({
+    name: 'outbox.append',
+    text: `WITH appended AS (
+             INSERT INTO outbox (id, type, payload, created_at)
+             SELECT e.id, e.type, e.payload, e.created_at
+               FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, type text, payload jsonb, created_at timestamptz)
+             RETURNING 1
+           )
+           SELECT pg_notify($2, count(*)::text) FROM appended`,
+    values: [
+      JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, payload: e, created_at: e.occurredAt }))),
+      channel,
+    ],
+  });
 }
 
 export interface OutboxRelayOptions {
@@ -35,6 +43,12 @@ export interface OutboxRelayOptions {
   batchSize?: number;
   /** Safety-net poll for anything a lost notification or a broker outage left behind. */
   pollIntervalMs?: number;
+  /**
+   * Least time between the starts of two batches. Under a steady stream of commits each batch then carries
+   * several events, not one, for a few database round trips in all, at the cost of at most this much lag;
+   * a wake after a quiet spell still publishes at once. 0 (the default) publishes on every wake.
+   */
+  batchIntervalMs?: number;
 }
 
 interface OutboxRow {
@@ -45,8 +59,9 @@ interface OutboxRow {
 }
 
 /**
- * Publishes outbox rows. Woken by NOTIFY for low latency and by a timer as a safety net. Several relays
- * (one per service instance) can run at once: each claims its batch with `FOR UPDATE SKIP LOCKED`.
+ * Publishes outbox rows. Woken for low latency by NOTIFY, or by `wake()` from code of this process that has
+ * just committed an event (which then needs no notification), and by a timer as a safety net. Several
+ * relays (one per service instance) can run at once: each claims its batch with `FOR UPDATE SKIP LOCKED`.
  */
 export class OutboxRelay {
   private listener: pg.Client | undefined;
@@ -54,6 +69,9 @@ export class OutboxRelay {
   private running = false;
   private draining: Promise<void> | undefined;
   private again = false;
+  private pending: NodeJS.Timeout | undefined;
+  private lastDrainAt = 0;
+  private readonly lost = new WeakSet<pg.Client>();
   private readonly lag;
   private readonly published;
 
@@ -80,18 +98,32 @@ export class OutboxRelay {
   async stop(): Promise<void> {
     this.running = false;
     clearInterval(this.timer);
+    clearTimeout(this.pending);
+    this.pending = undefined;
     await this.draining;
     await this.listener?.end().catch(() => undefined);
     this.listener = undefined;
   }
 
-  /** Runs a drain now, or right after the one in progress (never two at once in one process). */
+  /**
+   * Runs a drain now, or right after the one in progress (never two at once in one process), or once the
+   * batch interval has passed; events that commit meanwhile are published together in that drain.
+   */
   wake(): void {
-    if (!this.running) return;
+    if (!this.running || this.pending) return;
     if (this.draining) {
       this.again = true;
       return;
     }
+    const wait = this.lastDrainAt + (this.options.batchIntervalMs ?? 0) - Date.now();
+    if (wait > 0) {
+      this.pending = setTimeout(() => {
+        this.pending = undefined;
+        this.wake();
+      }, wait);
+      return;
+    }
+    this.lastDrainAt = Date.now();
     this.draining = this.drain()
       .catch((err: unknown) => {
         this.options.logger.warn('Outbox relay could not publish; will retry', { err });
@@ -114,22 +146,35 @@ export class OutboxRelay {
     } while (count === batchSize && this.running);
   }
 
+  /**
+   * Claims a batch, publishes it and marks it published in one transaction of three round trips: the rows
+   * are marked as they are claimed, but the mark commits only after every confirm has arrived. A failed
+   * publish, or a connection lost before the commit, rolls it back, so the batch is published again later
+   * under the same message ids (consumers deduplicate on them); the row locks keep other relays off the
+   * batch meanwhile.
+   */
   private async publishBatch(batchSize: number): Promise<number> {
-    const { db, broker } = this.options;
-    return db.transaction(async (client) => {
-      const { rows } = await client.query<OutboxRow>(
-        `SELECT id, type, payload, created_at FROM outbox
-          WHERE published_at IS NULL
-          ORDER BY seq
-          LIMIT $1
-          FOR UPDATE SKIP LOCKED`,
-        [batchSize],
-      );
+    const { broker } = this.options;
+    return this.inTransaction(async (client) => {
+      // UPDATE ... RETURNING promises no order, hence the outer ORDER BY.
+      const { rows } = await client.query<OutboxRow>({
+        name: 'outbox.claim-batch',
+        text: `WITH claimed AS (
+                 UPDATE outbox SET published_at = now()
+                  WHERE id IN (SELECT id FROM outbox
+                                WHERE published_at IS NULL
+                                ORDER BY seq
+                                LIMIT $1
+                                FOR UPDATE SKIP LOCKED)
+                  RETURNING seq, id, type, payload, created_at
+               )
+               SELECT id, type, payload, created_at FROM claimed ORDER BY seq`,
+        values: [batchSize],
+      });
       if (rows.length === 0) return 0;
       // Confirms arrive asynchronously, so the whole batch is in flight at once; order within a batch
       // is kept by the channel (RabbitMQ preserves publish order per channel).
       await Promise.all(rows.map((row) => broker.publish(row.payload)));
-      await client.query('UPDATE outbox SET published_at = now() WHERE id = ANY($1::uuid[])', [rows.map((r) => r.id)]);
       const now = Date.now();
       for (const row of rows) {
         this.lag?.observe((now - row.created_at.getTime()) / 1000);
@@ -139,24 +184,53 @@ export class OutboxRelay {
     });
   }
 
+  /**
+   * Batches run on the relay's own connection (the one that listens), so publishing never queues behind
+   * requests for a pooled connection; while that connection is being re-established they use the pool.
+   */
+  private async inTransaction<T>(work: (client: Queryable) => Promise<T>): Promise<T> {
+    const client = this.listener;
+    if (!client) return this.options.db.transaction(work);
+    try {
+      await client.query('BEGIN');
+      const result = await work(client);
+      await client.query('COMMIT');
+      return result;
+    } catch (err) {
+      // A connection left inside a transaction would fail every later batch: replace it instead.
+      await client.query('ROLLBACK').catch((rollbackError: unknown) => this.lose(client, rollbackError));
+      throw err;
+    }
+  }
+
   private async listen(): Promise<void> {
-    const client = new pg.Client({ connectionString: this.options.db.pool.options.connectionString });
-    client.on('notification', () => this.wake());
-    client.on('error', (err) => {
-      this.options.logger.warn('Outbox listener lost its connection; polling until it is back', { err });
-      this.listener = undefined;
-      client.end().catch(() => undefined);
-      setTimeout(() => {
-        if (this.running) this.listen().catch(() => undefined);
-      }, 1000).unref();
+    const { db, channel } = this.options;
+    const client = new pg.Client({
+      connectionString: db.pool.options.connectionString,
+      application_name: db.pool.options.application_name,
     });
+    client.on('notification', () => this.wake());
+    client.on('error', (err) => this.lose(client, err));
     try {
       await client.connect();
-      await client.query(`LISTEN ${pg.escapeIdentifier(this.options.channel)}`);
-      this.listener = client;
+      await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      if (this.running) this.listener = client;
+      else await client.end();
     } catch (err) {
-      client.emit('error', err as Error);
+      this.lose(client, err);
     }
+  }
+
+  /** Drops a broken listening connection (batches use the pool meanwhile) and listens again a second later. */
+  private lose(client: pg.Client, err: unknown): void {
+    if (this.lost.has(client)) return;
+    this.lost.add(client);
+    this.options.logger.warn('Outbox listener lost its connection; polling until it is back', { err });
+    if (this.listener === client) this.listener = undefined;
+    client.end().catch(() => undefined);
+    setTimeout(() => {
+      if (this.running) this.listen().catch(() => undefined);
+    }, 1000).unref();
   }
 }
 
