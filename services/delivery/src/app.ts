@@ -79,7 +79,6 @@ export function createApp(deps: AppDeps): DeliveryApp {
     db,
     orders,
     deliveries,
-    presence,
     averageSpeedKmh: extra.tracking.averageSpeedKmh,
   });
 

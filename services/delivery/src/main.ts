@@ -1,5 +1,6 @@
-import { ServiceRuntime, TokenVerifier } from '@foodflow/platform';
+import { ServiceRuntime } from '@foodflow/platform';
 import { createApp } from './app.js';
+import { BatchingTokenVerifier } from './auth/batching-token-verifier.js';
 import { loadDeliveryConfig } from './config.js';
 
 const runtime = ServiceRuntime.boot(() => loadDeliveryConfig());
@@ -11,7 +12,7 @@ await runtime.run(async () => {
   const redis = runtime.redis();
   const socketRedis = runtime.redis(`${config.service}-socket.io`);
   const broker = runtime.broker();
-  const verifier = new TokenVerifier({ ...config.auth, redis });
+  const verifier = new BatchingTokenVerifier({ ...config.auth, redis });
   const service = createApp({ config, logger, metrics, db, redis, socketRedis, broker, verifier });
   await service.start();
   lifecycle.onShutdown('consumers, outbox relay, periodic jobs and Socket.IO', service.stop);

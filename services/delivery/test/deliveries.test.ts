@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { eventually, http } from '@foodflow/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { DeliveryRepository } from '../src/deliveries/delivery.repository.js';
 import { eastOf, type Instance, uniqueArea, startInstance, user, type User, World } from './support.js';
 
 let service: Instance;
@@ -305,6 +306,74 @@ describe('PUT /api/deliveries/:id/location', () => {
       deliveryId,
     ]);
     expect(rows[0]?.n).toBe(0);
+  });
+});
+
+describe('delivery ids in the path', () => {
+  it('when the id is in capitals, then the position is kept and acknowledged', async () => {
+    const { driver, deliveryId } = await driverWithDelivery();
+    const res = await http('PUT', url(`/api/deliveries/${deliveryId.toUpperCase()}/location`), {
+      token: driver.token,
+      body: { lat: 2, lng: 3 },
+    });
+    expect(res.status).toBe(200);
+    const read = await http('GET', url(`/api/deliveries/${deliveryId}`), { token: driver.token });
+    expect(read.body.lastLocation).toMatchObject({ lat: 2, lng: 3 });
+  });
+
+  it.each([
+    ['in brackets', (id: string) => `[${id}]`],
+    ['with colons', (id: string) => id.replaceAll('-', ':')],
+    ['without hyphens', (id: string) => id.replaceAll('-', '')],
+  ])('when the id is written %s, then 400', async (_case, write) => {
+    const res = await http('PUT', url(`/api/deliveries/${write(randomUUID())}/location`), {
+      token: user('driver').token,
+      body: { lat: 2, lng: 3 },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+});
+
+describe('positions stored together', () => {
+  it('when one statement stores several positions, then each is checked on its own and kept in the order sent', async () => {
+    const first = await driverWithDelivery();
+    const second = await driverWithDelivery();
+    const fix = (deliveryId: string, driverId: string, lng: number) => ({
+      deliveryId,
+      driverId,
+      lat: 1,
+      lng,
+      heading: null,
+      speedKmh: null,
+    });
+
+    const stored = await new DeliveryRepository().appendLocations(world.db, [
+      fix(first.deliveryId, first.driver.id, 1),
+      fix(second.deliveryId, first.driver.id, 2),
+      fix(second.deliveryId, second.driver.id, 3),
+      fix(first.deliveryId, 'not-a-uuid', 5),
+      fix(first.deliveryId, first.driver.id, 4),
+    ]);
+
+    expect(stored.map((s) => s?.orderId)).toEqual([
+      first.order.orderId,
+      undefined,
+      second.order.orderId,
+      undefined,
+      first.order.orderId,
+    ]);
+    const { rows } = await world.db.query<{ delivery_id: string; lng: number }>(
+      'SELECT delivery_id, lng FROM delivery_locations WHERE delivery_id = ANY($1::uuid[]) ORDER BY id',
+      [[first.deliveryId, second.deliveryId]],
+    );
+    expect(rows).toEqual([
+      { delivery_id: first.deliveryId, lng: 1 },
+      { delivery_id: second.deliveryId, lng: 3 },
+      { delivery_id: first.deliveryId, lng: 4 },
+    ]);
+    const read = await http('GET', url(`/api/deliveries/${first.deliveryId}`), { token: first.driver.token });
+    expect(read.body.lastLocation).toMatchObject({ lat: 1, lng: 4 });
   });
 });
 

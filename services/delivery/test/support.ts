@@ -13,7 +13,6 @@ import {
   type Redis,
   type Role,
   Broker,
-  TokenVerifier,
 } from '@foodflow/platform';
 import { generateTestKeys, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import amqplib from 'amqplib';
@@ -21,6 +20,7 @@ import { io as connectSocket, type Socket } from 'socket.io-client';
 import { uniquePlace } from '../../../tests/setup/places.js';
 import { testEnv } from '../../../tests/setup/test-env.js';
 import { createApp, type DeliveryApp } from '../src/app.js';
+import { BatchingTokenVerifier } from '../src/auth/batching-token-verifier.js';
 import { loadDeliveryConfig } from '../src/config.js';
 
 export const keys = generateTestKeys();
@@ -60,7 +60,7 @@ export async function startInstance(extra: Record<string, string> = {}): Promise
   const socketRedis = createRedis(config.redisUrl, logger, 'delivery-test-socket.io');
   const broker = new Broker({ url: config.amqpUrl, logger, name: 'delivery-test' });
   await broker.waitForConnection();
-  const verifier = new TokenVerifier({ ...config.auth, redis });
+  const verifier = new BatchingTokenVerifier({ ...config.auth, redis });
   const app = createApp({ config, logger, metrics, db, redis, socketRedis, broker, verifier });
   await app.start();
   const running = await startHttp(app.server);

@@ -250,6 +250,29 @@ describe('Socket.IO tracking', () => {
     expect(changes.filter((c) => c.orderId !== first.ref.orderId)).toEqual([]);
   });
 
+  it('when several drivers report at the same moment, then each update reaches only its own trackers', async () => {
+    const trips = await Promise.all([orderOnItsWay(), orderOnItsWay(), orderOnItsWay()]);
+    const received = await Promise.all(
+      trips.map(async (trip) => {
+        const socket = await open(a, trip.customer.token);
+        await track(socket, { orderId: trip.ref.orderId });
+        return collect(socket, 'location_update');
+      }),
+    );
+
+    const answers = await Promise.all([
+      ...trips.map((trip, i) => sendLocation(i === 1 ? b : a, trip.driver, trip.deliveryId, { lat: i, lng: i })),
+      sendLocation(a, user('driver'), trips[0]!.deliveryId, { lat: 9, lng: 9 }),
+    ]);
+
+    expect(answers.map((res) => res.status)).toEqual([200, 200, 200, 404]);
+    await eventually(async () => (received.every((updates) => updates.length === 1) ? true : undefined));
+    await sleep(300);
+    trips.forEach((trip, i) => {
+      expect(received[i]).toEqual([expect.objectContaining({ orderId: trip.ref.orderId, lat: i, lng: i })]);
+    });
+  });
+
   it('when a client on instance A tracks, then it receives an update sent through instance B', async () => {
     const { ref, customer, driver, deliveryId } = await orderOnItsWay();
     const socket = await open(a, customer.token);

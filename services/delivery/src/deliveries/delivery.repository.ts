@@ -11,6 +11,18 @@ export interface LocationFix {
   at: Date;
 }
 
+/** A position a driver reports on one of their deliveries. */
+export interface DriverFix extends Omit<LocationFix, 'at'> {
+  deliveryId: string;
+  driverId: string;
+}
+
+/** Where a fix was stored: its delivery's order, and the time it was recorded at. */
+export interface StoredFix {
+  orderId: string;
+  at: Date;
+}
+
 export interface DeliveryRecord {
   id: string;
   orderId: string;
@@ -86,6 +98,25 @@ const SELECT_WITH_LOCATION = `
       SELECT lat, lng, heading, speed_kmh, recorded_at FROM delivery_locations
        WHERE delivery_id = d.id ORDER BY recorded_at DESC, id DESC LIMIT 1
     ) l ON true`;
+
+/**
+ * Stores a batch of fixes (parallel arrays, numbered by their place) on the active deliveries of their
+ * drivers, and answers the place, order and time of each one stored. Inserted in the order sent, so a
+ * delivery's later fix gets the later id (the tie-break of equal times). Driver ids are compared as text:
+ * they come from tokens, and one that is not a UUID must match nothing rather than fail the whole batch.
+ * Run on every position update: prepared once per connection.
+ */
+const APPEND_LOCATIONS = `
+  WITH accepted AS (
+    SELECT f.n, f.delivery_id, f.lat, f.lng, f.heading, f.speed_kmh, d.order_id
+      FROM unnest($1::uuid[], $2::text[], $3::float8[], $4::float8[], $5::float8[], $6::float8[])
+           WITH ORDINALITY AS f(delivery_id, driver_id, lat, lng, heading, speed_kmh, n)
+      JOIN deliveries d ON d.id = f.delivery_id AND d.driver_id::text = f.driver_id AND d.${ACTIVE}
+  ), saved AS (
+    INSERT INTO delivery_locations (delivery_id, lat, lng, heading, speed_kmh, recorded_at)
+    SELECT delivery_id, lat, lng, heading, speed_kmh, now() FROM accepted ORDER BY n
+  )
+  SELECT n::int, order_id, now() AS recorded_at FROM accepted`;
 
 /** Advisory-lock namespace of driver assignment (the two-key form keeps it apart from other locks). */
 const DRIVER_LOCK_SPACE = 3004;
@@ -228,27 +259,19 @@ export class DeliveryRepository {
   }
 
   /**
-   * Appends a position to the history of a delivery the driver is carrying, in one statement that also
-   * checks who and when; undefined when the delivery is not theirs or not active.
+   * Appends positions to the histories of deliveries their drivers are carrying, in one statement that
+   * also checks who and when: a fix is stored only if its delivery is active and assigned to its driver.
+   * Answers, in the order given, where each fix was stored (its order and time), or undefined.
    */
-  async appendLocation(
-    db: Sql,
-    id: string,
-    driverId: string,
-    fix: Omit<LocationFix, 'at'>,
-  ): Promise<{ orderId: string; at: Date } | undefined> {
-    const { rows } = await db.query<{ order_id: string; recorded_at: Date }>(
-      `WITH delivery AS (
-         SELECT id, order_id FROM deliveries WHERE id = $1 AND driver_id = $2 AND ${ACTIVE}
-       ), saved AS (
-         INSERT INTO delivery_locations (delivery_id, lat, lng, heading, speed_kmh)
-         SELECT id, $3, $4, $5, $6 FROM delivery
-         RETURNING recorded_at
-       )
-       SELECT delivery.order_id, saved.recorded_at FROM delivery, saved`,
-      [id, driverId, fix.lat, fix.lng, fix.heading, fix.speedKmh],
+  async appendLocations(db: Sql, fixes: DriverFix[]): Promise<(StoredFix | undefined)[]> {
+    const column = <K extends keyof DriverFix>(key: K): DriverFix[K][] => fixes.map((f) => f[key]);
+    const { rows } = await db.query<{ n: number; order_id: string; recorded_at: Date }>(
+      { name: 'deliveries.append-locations', text: APPEND_LOCATIONS },
+      [column('deliveryId'), column('driverId'), column('lat'), column('lng'), column('heading'), column('speedKmh')],
     );
-    return rows[0] && { orderId: rows[0].order_id, at: rows[0].recorded_at };
+    const stored: (StoredFix | undefined)[] = fixes.map(() => undefined);
+    for (const row of rows) stored[row.n - 1] = { orderId: row.order_id, at: row.recorded_at };
+    return stored;
   }
 
   async purgeLocationsOlderThan(db: Sql, hours: number): Promise<number> {

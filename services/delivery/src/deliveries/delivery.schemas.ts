@@ -1,7 +1,13 @@
 import Joi from 'joi';
 import { DELIVERY_STATUSES, type DeliveryStatus } from '@foodflow/platform';
 
-export const deliveryIdParams = Joi.object({ id: Joi.string().guid().required() });
+/**
+ * A UUID as PostgreSQL prints it (hyphenated, lowercase; capitals are lowered): ids name Socket.IO rooms and
+ * are matched against stored ones, and one malformed id must never fail a statement shared with others.
+ */
+export const uuid = Joi.string().guid({ separator: '-', wrapper: false }).lowercase();
+
+export const deliveryIdParams = Joi.object({ id: uuid.required() });
 
 export interface ListDeliveriesQuery {
   status?: DeliveryStatus;

@@ -1,11 +1,12 @@
 import { AppError, type AuthUser, currentRequestId, type Database, type Logger, notFound } from '@foodflow/platform';
+import { Batcher } from '../batcher.js';
 import type { DriverPresence } from '../drivers/driver-presence.js';
 import type { Realtime } from '../realtime/realtime.js';
 import type { AssignmentService } from './assignment.service.js';
 import { announce } from './delivery-events.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
 import { type DeliveryResponse, toDeliveryResponse } from './delivery.mapper.js';
-import type { DeliveryRecord, DeliveryRepository } from './delivery.repository.js';
+import type { DeliveryRecord, DeliveryRepository, DriverFix } from './delivery.repository.js';
 import type { DeliveryStatusBody, ListDeliveriesQuery, LocationBody } from './delivery.schemas.js';
 
 export interface DeliveryServiceDeps {
@@ -21,7 +22,18 @@ export interface DeliveryServiceDeps {
 /** The step each status is reached from: a delivery moves assigned → picked_up → delivered, nothing else. */
 const PREVIOUS_STEP = { picked_up: 'assigned', delivered: 'picked_up' } as const;
 
+/** Positions stored by one statement at most; more wait for the next. */
+const LOCATION_BATCH_MAX = 500;
+/** Location statements running at once, so position updates never take the whole pool. */
+const LOCATION_BATCHES_AT_ONCE = 2;
+
 export class DeliveryService {
+  private readonly locations = new Batcher<DriverFix, boolean>({
+    handle: (fixes) => this.storeLocations(fixes),
+    maxSize: LOCATION_BATCH_MAX,
+    concurrency: LOCATION_BATCHES_AT_ONCE,
+  });
+
   constructor(private readonly deps: DeliveryServiceDeps) {}
 
   /** A driver's own deliveries, or every delivery for an admin. */
@@ -57,20 +69,44 @@ export class DeliveryService {
 
   /**
    * A driver's position on an active delivery: appended to the history (acknowledged only once stored),
-   * kept as the latest in Redis, and pushed to everyone tracking the order.
+   * pushed to everyone tracking the order, and kept as the driver's place on the map. Positions arriving
+   * together are stored together (see `storeLocations`).
    */
   async recordLocation(user: AuthUser, id: string, body: LocationBody): Promise<{ ok: true }> {
-    const fix = { lat: body.lat, lng: body.lng, heading: body.heading ?? null, speedKmh: body.speedKmh ?? null };
-    const saved = await this.deps.deliveries.appendLocation(this.deps.db, id, user.id, fix);
-    if (!saved) throw await this.whyNot(id, user, 'CONFLICT', 'take locations once it is over or not yet assigned');
-    const position = { ...fix, at: saved.at.toISOString() };
-    // The update is stored: from here on a failure must not make the driver send it again (a duplicate
-    // in the history). The latest position in Redis is a cache of the history, so it may lag a moment.
-    await this.deps.presence.recordPosition(user.id, id, position).catch((err: unknown) => {
-      this.deps.logger.warn('Could not cache the latest driver position', { err });
+    const stored = await this.locations.add({
+      deliveryId: id,
+      driverId: user.id,
+      lat: body.lat,
+      lng: body.lng,
+      heading: body.heading ?? null,
+      speedKmh: body.speedKmh ?? null,
     });
-    this.deps.realtime.locationUpdate({ orderId: saved.orderId, deliveryId: id, ...position });
+    if (!stored) throw await this.whyNot(id, user, 'CONFLICT', 'take locations once it is over or not yet assigned');
     return { ok: true };
+  }
+
+  /**
+   * One batch of positions: one statement stores those on active deliveries of their drivers; then, at the
+   * same time, they are pushed to the orders' trackers and move their drivers on the map.
+   */
+  private async storeLocations(fixes: DriverFix[]): Promise<boolean[]> {
+    const stored = await this.deps.deliveries.appendLocations(this.deps.db, fixes);
+    const accepted = fixes.flatMap((fix, i) => {
+      const saved = stored[i];
+      return saved ? [{ ...fix, orderId: saved.orderId, at: saved.at.toISOString() }] : [];
+    });
+    // The updates are stored: from here on a failure must not make the drivers send them again (duplicates
+    // in the history). The map only helps assignment, so it may lag a moment.
+    const mapped = this.deps.presence.recordPositions(accepted).catch((err: unknown) => {
+      this.deps.logger.warn('Could not move drivers on the map', { err });
+    });
+    try {
+      for (const { driverId: _driverId, ...update } of accepted) this.deps.realtime.locationUpdate(update);
+    } catch (err) {
+      this.deps.logger.warn('Could not push driver positions to their trackers', { err });
+    }
+    await mapped;
+    return stored.map((saved) => saved !== undefined);
   }
 
   private canSee(user: AuthUser, delivery: DeliveryRecord): boolean {

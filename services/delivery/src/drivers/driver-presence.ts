@@ -3,23 +3,13 @@ import { dependencyUnavailable, type LatLng, type Redis } from '@foodflow/platfo
 const GEO_KEY = 'delivery:drivers:geo';
 const SEEN_KEY = 'delivery:drivers:seen';
 const NAMES_KEY = 'delivery:drivers:names';
-const positionKey = (deliveryId: string): string => `delivery:position:${deliveryId}`;
 
 /** How many nearest drivers one assignment looks at before giving up on the area. */
 const CANDIDATES = 50;
-const POSITION_TTL_S = 24 * 3600;
 
 export interface NearbyDriver {
   driverId: string;
   distanceKm: number;
-}
-
-export interface DeliveryPosition {
-  lat: number;
-  lng: number;
-  heading: number | null;
-  speedKmh: number | null;
-  at: string;
 }
 
 /**
@@ -48,21 +38,20 @@ export class DriverPresence {
     await this.run(() => this.redis.multi().zrem(GEO_KEY, driverId).zrem(SEEN_KEY, driverId).exec());
   }
 
-  /** A position sent while working keeps an online driver online and moves them on the map. */
-  async recordPosition(driverId: string, deliveryId: string, position: DeliveryPosition): Promise<void> {
+  /**
+   * Positions sent while working keep online drivers online and move them on the map (never bringing an
+   * offline one back), all in one round trip.
+   */
+  async recordPositions(positions: (LatLng & { driverId: string })[]): Promise<void> {
+    if (positions.length === 0) return;
+    const now = Date.now();
     await this.run(() =>
       this.redis
-        .multi()
-        .geoadd(GEO_KEY, 'XX', position.lng, position.lat, driverId)
-        .zadd(SEEN_KEY, 'XX', Date.now(), driverId)
-        .set(positionKey(deliveryId), JSON.stringify(position), 'EX', POSITION_TTL_S)
+        .pipeline()
+        .geoadd(GEO_KEY, 'XX', ...positions.flatMap((p) => [p.lng, p.lat, p.driverId]))
+        .zadd(SEEN_KEY, 'XX', ...positions.flatMap((p) => [now, p.driverId]))
         .exec(),
     );
-  }
-
-  async latestPosition(deliveryId: string): Promise<DeliveryPosition | undefined> {
-    const raw = await this.run(() => this.redis.get(positionKey(deliveryId)));
-    return raw ? (JSON.parse(raw) as DeliveryPosition) : undefined;
   }
 
   async firstName(driverId: string): Promise<string> {

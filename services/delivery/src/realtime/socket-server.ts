@@ -40,6 +40,8 @@ export function createSocketServer(options: SocketServerOptions): SocketServer {
   const io: SocketServer = new Server(options.server, {
     path: '/socket.io',
     serveClient: false,
+    // Frequent small frames: compressing each costs more CPU (and a zlib context per socket) than it saves.
+    perMessageDeflate: false,
     adapter: createAdapter(options.redis, { streamName: options.streamName, onlyPlaintext: true }),
     connectionStateRecovery: { maxDisconnectionDuration: options.recoveryWindowMs, skipMiddlewares: false },
   });

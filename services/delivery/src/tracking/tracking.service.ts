@@ -1,6 +1,5 @@
 import { type AuthUser, type Database, forbidden, notFound } from '@foodflow/platform';
-import type { DeliveryRecord, DeliveryRepository } from '../deliveries/delivery.repository.js';
-import type { DeliveryPosition, DriverPresence } from '../drivers/driver-presence.js';
+import type { DeliveryRecord, DeliveryRepository, LocationFix } from '../deliveries/delivery.repository.js';
 import type { OrderCopy, OrderCopyRepository } from '../orders/order-copy.repository.js';
 import { etaMinutes } from './eta.js';
 
@@ -19,7 +18,6 @@ export interface TrackingDeps {
   db: Database;
   orders: OrderCopyRepository;
   deliveries: DeliveryRepository;
-  presence: DriverPresence;
   averageSpeedKmh: number;
 }
 
@@ -49,14 +47,15 @@ export class TrackingService {
     if (!order) throw notFound('Order');
     const none = { deliveryId: null, deliveryStatus: null, driver: null, location: null, etaMinutes: null };
     if (!delivery?.driverId) return { orderId, status: order.status, ...none };
-    const position = await this.position(delivery);
+    // The latest position in the history, read with the delivery: every update is stored before it is pushed.
+    const position = delivery.lastLocation;
     return {
       orderId,
       status: order.status,
       deliveryId: delivery.id,
       deliveryStatus: delivery.status,
       driver: { id: delivery.driverId, firstName: delivery.driverFirstName ?? '' },
-      location: position ? { lat: position.lat, lng: position.lng, at: position.at } : null,
+      location: position ? { lat: position.lat, lng: position.lng, at: position.at.toISOString() } : null,
       etaMinutes: position ? this.eta(delivery, position) : null,
     };
   }
@@ -74,15 +73,7 @@ export class TrackingService {
     }
   }
 
-  /** The latest position: Redis first, the history when Redis no longer has it. */
-  private async position(delivery: DeliveryRecord): Promise<DeliveryPosition | undefined> {
-    const latest = await this.deps.presence.latestPosition(delivery.id);
-    if (latest) return latest;
-    const last = delivery.lastLocation;
-    return last ? { ...last, at: last.at.toISOString() } : undefined;
-  }
-
-  private eta(delivery: DeliveryRecord, position: DeliveryPosition): number | null {
+  private eta(delivery: DeliveryRecord, position: LocationFix): number | null {
     const here = { lat: position.lat, lng: position.lng };
     const { averageSpeedKmh } = this.deps;
     if (delivery.status === 'assigned') {
