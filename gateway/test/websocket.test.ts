@@ -1,4 +1,5 @@
 import { createServer } from 'node:http';
+import { connect as connectTcp } from 'node:net';
 import { generateTestKeys, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import { Server } from 'socket.io';
 import { io, type Socket } from 'socket.io-client';
@@ -77,5 +78,33 @@ describe('real-time tracking through the gateway', () => {
 
   it('when the handshake carries no token, then the service refuses it (the gateway does not check tokens here)', async () => {
     await expect(connect({ transports: ['websocket'] })).rejects.toThrow('UNAUTHENTICATED');
+  });
+
+  it('when a client drops its WebSocket with a reset, then the gateway goes on serving', async () => {
+    const port = Number(new URL(gateway.baseUrl).port);
+    const client = connectTcp(port, '127.0.0.1');
+    client.on('error', () => undefined);
+    client.write(
+      'GET /socket.io/?EIO=4&transport=websocket HTTP/1.1\r\n' +
+        `Host: 127.0.0.1:${port}\r\n` +
+        'Connection: Upgrade\r\nUpgrade: websocket\r\nSec-WebSocket-Version: 13\r\n' +
+        'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n',
+    );
+    const answer = await new Promise<string>((resolve) =>
+      client.once('data', (chunk: Buffer) => resolve(chunk.toString())),
+    );
+    expect(answer).toMatch(/^HTTP\/1.1 101 /);
+    // What a closing browser tab or a lost network does: the connection ends with a TCP reset, not a close.
+    client.resetAndDestroy();
+    await new Promise((resolve) => client.once('close', resolve));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+
+    const token = signTestAccessToken({ privateKey: keys.privateKey });
+    const socket = await connect({ transports: ['websocket'], auth: { token } });
+    try {
+      expect(await socket.timeout(5000).emitWithAck('track', { orderId: 'order-3' })).toMatchObject({ ok: true });
+    } finally {
+      socket.close();
+    }
   });
 });

@@ -25,6 +25,10 @@ export class ServiceProxy {
   private readonly abandoned = new WeakSet<IncomingMessage>();
 
   constructor() {
+    // Every request's failures go to its own callback; what is left is a client's upgraded socket failing
+    // (a tab closed, a network lost: a TCP reset). Without a listener of ours the library throws it and
+    // the process dies; the socket is already destroyed and the service's end is closed with it.
+    this.proxy.on('error', () => undefined);
     this.proxy.on('proxyReq', (proxyReq, req) => {
       if (!this.counted.has(req)) return;
       if (this.abandoned.has(req)) proxyReq.destroy();
