@@ -5,7 +5,7 @@ import { ORDERS_EXCHANGE } from '@foodflow/platform';
 import { generateTestKeys, signTestAccessToken } from '@foodflow/platform/testing';
 import { BENCH_REDIS_URL, benchAmqpUrl, benchDatabaseUrl, prepareInfrastructure } from '../lib/infrastructure.js';
 import { freePort, startTsProcess, stopProcess, waitUntilReady } from '../lib/processes.js';
-import type { BenchContext, Load, Measurement, Scenario, Target } from '../lib/types.js';
+import type { BenchContext, Load, Measurement, SampledResponse, Scenario, Target } from '../lib/types.js';
 
 /**
  * `orders.create`: HTTP → commit (order, payment, idempotency key and outbox row in one transaction) →
@@ -16,6 +16,8 @@ import type { BenchContext, Load, Measurement, Scenario, Target } from '../lib/t
 
 interface OrderStack {
   baseUrl: string;
+  /** The order service's process, for its CPU time. */
+  pid: number | undefined;
   /** Customers whose carts are filled and who have not checked out yet. */
   takeCustomers(count: number): Promise<Customer[]>;
 }
@@ -58,7 +60,9 @@ async function startOrderStack(context: BenchContext) {
     PORT: String(port),
     HOST: '127.0.0.1',
     DATABASE_URL: benchDatabaseUrl('orders_service'),
-    DATABASE_POOL_MAX: '20',
+    // Each connection is a PostgreSQL process; on two cores more than a few only add switching, and a
+    // checkout holds one for a single statement.
+    DATABASE_POOL_MAX: '8',
     REDIS_URL: BENCH_REDIS_URL,
     AMQP_URL: benchAmqpUrl(),
     JWT_PUBLIC_KEY: keys.publicKey,
@@ -96,7 +100,7 @@ async function startOrderStack(context: BenchContext) {
   };
 
   return {
-    value: { baseUrl, takeCustomers } satisfies OrderStack,
+    value: { baseUrl, pid: service.pid, takeCustomers } satisfies OrderStack,
     stop: async () => {
       await stopProcess(service);
       await stopProcess(peers);
@@ -122,23 +126,37 @@ function checkoutTarget(stack: OrderStack, customers: Customer[]): Target {
       },
     };
   };
-  return { baseUrl: stack.baseUrl, path: '/api/orders', method: 'POST', next: request };
+  return {
+    baseUrl: stack.baseUrl,
+    path: '/api/orders',
+    method: 'POST',
+    next: request,
+    ...(stack.pid === undefined ? {} : { pid: stack.pid }),
+  };
 }
 
 /** Enough customers for the warm-up and the run at `expectedRps`, with room to spare. */
 const customersFor = (load: Load, expectedRps: number): number =>
   Math.ceil((load.warmupS + load.durationS) * expectedRps * 1.3);
 
-/** One order response, for the baselines to send the same bytes. */
-async function sampleOrder(stack: OrderStack): Promise<{ path: string; contentType: string; body: Buffer }> {
+/** Headers that describe one connection or one moment rather than the response (as `sample` leaves out). */
+const NOT_REPLAYED = new Set(['connection', 'keep-alive', 'date', 'content-length', 'transfer-encoding']);
+
+/** One order response, for the baselines to send the same bytes and headers. */
+async function sampleOrder(stack: OrderStack): Promise<{ path: string } & SampledResponse> {
   const [customer] = await stack.takeCustomers(1);
   const { path, body, headers } = (checkoutTarget(stack, [customer as Customer]).next?.() ?? {}) as CheckoutRequest;
   const res = await fetch(`${stack.baseUrl}${path}`, { method: 'POST', headers, body });
   if (res.status !== 201) throw new Error(`Checkout answered ${res.status}: ${await res.text()}`);
+  const replayed: Record<string, string> = {};
+  res.headers.forEach((value, name) => {
+    if (!NOT_REPLAYED.has(name)) replayed[name] = value;
+  });
   return {
     path: '/',
     contentType: res.headers.get('content-type') ?? 'application/json',
     body: Buffer.from(await res.arrayBuffer()),
+    headers: replayed,
   };
 }
 
