@@ -273,6 +273,18 @@ describe('Socket.IO tracking', () => {
     });
   });
 
+  it('when a client tracks an order id written in capitals, then it still receives its updates', async () => {
+    const { ref, customer, driver, deliveryId } = await orderOnItsWay();
+    const socket = await open(a, customer.token);
+    expect(await track(socket, { orderId: ref.orderId.toUpperCase() })).toMatchObject({ ok: true });
+    const locations = collect(socket, 'location_update');
+
+    await sendLocation(a, driver, deliveryId, { lat: 4, lng: 4 });
+
+    await eventually(async () => (locations.length === 1 ? true : undefined));
+    expect(locations[0]).toMatchObject({ orderId: ref.orderId, lat: 4, lng: 4 });
+  });
+
   it('when a client on instance A tracks, then it receives an update sent through instance B', async () => {
     const { ref, customer, driver, deliveryId } = await orderOnItsWay();
     const socket = await open(a, customer.token);

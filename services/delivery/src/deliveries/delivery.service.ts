@@ -24,8 +24,12 @@ const PREVIOUS_STEP = { picked_up: 'assigned', delivered: 'picked_up' } as const
 
 /** Positions stored by one statement at most; more wait for the next. */
 const LOCATION_BATCH_MAX = 500;
-/** Location statements running at once, so position updates never take the whole pool. */
-const LOCATION_BATCHES_AT_ONCE = 2;
+/**
+ * Location statements running at once. One: positions arriving while it runs wait and go together in the
+ * next, so under load each statement (its round trip, its commit) is shared by many; and updates never
+ * take more than one connection of the pool.
+ */
+const LOCATION_BATCHES_AT_ONCE = 1;
 
 export class DeliveryService {
   private readonly locations = new Batcher<DriverFix, boolean>({

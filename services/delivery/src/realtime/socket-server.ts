@@ -37,6 +37,9 @@ const refusal = (err: unknown): Error => {
  * streams, so instances share rooms and a client that briefly drops gets what it missed (state recovery).
  */
 export function createSocketServer(options: SocketServerOptions): SocketServer {
+  // The adapter writes one stream entry per broadcast: those made in one turn of the event loop (a batch of
+  // positions) leave in one write instead of one each. Read per command, so setting it here is enough.
+  options.redis.options.enableAutoPipelining = true;
   const io: SocketServer = new Server(options.server, {
     path: '/socket.io',
     serveClient: false,
