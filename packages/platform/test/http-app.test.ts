@@ -1,4 +1,5 @@
-import { Router } from 'express';
+import express, { Router } from 'express';
+import helmet from 'helmet';
 import Joi from 'joi';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AppError, createHttpApp, createLogger, createMetrics, type HealthCheck, validate } from '@foodflow/platform';
@@ -32,6 +33,16 @@ beforeAll(async () => {
     validate({ query: Joi.object({ page: Joi.number().integer().min(1).default(1) }) }),
     (req, res) => {
       res.json({ page: req.query['page'] });
+    },
+  );
+  router.get(
+    '/api/remembered',
+    validate(
+      { query: Joi.object({ page: Joi.number().integer().min(1).default(1), near: Joi.string().max(20) }) },
+      { rememberQueries: 2 },
+    ),
+    (req, res) => {
+      res.json({ query: req.query, frozen: Object.isFrozen(req.query) });
     },
   );
   router.get('/api/conflict', () => {
@@ -98,6 +109,28 @@ describe('the shared HTTP app', () => {
     expect(unknown.status).toBe(400);
   });
 
+  it('when a route remembers validated queries, then a repeated query gets the same, frozen value', async () => {
+    for (const round of [1, 2]) {
+      const first = await http('GET', `${app.baseUrl}/api/remembered?page=3`);
+      expect(first.body, `round ${round}`).toEqual({ query: { page: 3 }, frozen: true });
+      expect((await http('GET', `${app.baseUrl}/api/remembered`)).body.query).toEqual({ page: 1 });
+      expect((await http('GET', `${app.baseUrl}/api/remembered?near=here&page=2`)).body.query).toEqual({
+        page: 2,
+        near: 'here',
+      });
+    }
+  });
+
+  it('when a route remembers validated queries, then an invalid one is a 400 every time', async () => {
+    for (const query of ['page=0', 'page=0', 'page=1&admin=true', 'page=1&admin=true']) {
+      const res = await http('GET', `${app.baseUrl}/api/remembered?${query}`);
+      expect(res.status, query).toBe(400);
+      expect(res.body.error.code).toBe('VALIDATION_FAILED');
+      expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
+    }
+    expect((await http('GET', `${app.baseUrl}/api/remembered?page=4`)).body.query).toEqual({ page: 4 });
+  });
+
   it('when business code throws an AppError, then its code maps to the contract status', async () => {
     const res = await http('GET', `${app.baseUrl}/api/conflict`);
     expect(res.status).toBe(409);
@@ -157,6 +190,27 @@ describe('the shared HTTP app', () => {
     const res = await http('GET', `${app.baseUrl}/health/live`);
     expect(res.headers.get('x-content-type-options')).toBe('nosniff');
     expect(res.headers.get('x-powered-by')).toBeNull();
+  });
+
+  it('then the security headers are exactly those helmet sets', async () => {
+    const bare = express();
+    bare.use(helmet());
+    bare.get('/health/live', (_req, res) => {
+      res.json({ status: 'ok' });
+    });
+    const reference = await startHttp(bare);
+    try {
+      const expected = (await http('GET', `${reference.baseUrl}/health/live`)).headers;
+      const actual = (await http('GET', `${app.baseUrl}/health/live`)).headers;
+      const security = [...expected.keys()].filter(
+        (name) => !['content-type', 'content-length', 'etag', 'date', 'connection', 'keep-alive'].includes(name),
+      );
+      expect(security).toContain('content-security-policy');
+      expect(security).toContain('strict-transport-security');
+      for (const name of security) expect(actual.get(name), name).toBe(expected.get(name));
+    } finally {
+      await reference.close();
+    }
   });
 
   it('when requests were served, then /metrics labels them by route template, not raw path', async () => {

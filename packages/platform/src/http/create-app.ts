@@ -1,11 +1,11 @@
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
-import { type HealthCheck, healthRouter } from './health.js';
+import { type HealthCheck, healthRoutes } from './health.js';
 import { openApiDocument } from './openapi.js';
 import { requestId } from './request-id.js';
+import { securityHeaders } from './security-headers.js';
 
 export const BODY_LIMIT = '1mb';
 
@@ -30,11 +30,16 @@ export function createHttpApp({ logger, metrics, health, routes, title }: HttpAp
   // The gateway (and Nginx before it) sit in front of every service; trust one hop for the client address.
   app.set('trust proxy', 'loopback, uniquelocal');
   app.use(requestId);
-  app.use(helmet());
+  app.use(securityHeaders());
   app.use(metrics.httpMiddleware);
-  app.use(express.json({ limit: BODY_LIMIT }));
+  const json = express.json({ limit: BODY_LIMIT });
+  // What body-parser itself checks first: a request with neither header has no body to parse.
+  app.use((req, res, next) => {
+    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) next();
+    else json(req, res, next);
+  });
   app.get('/metrics', metrics.handler);
-  app.use(healthRouter(health));
+  healthRoutes(app, health);
   let document: Record<string, unknown> | undefined;
   app.get('/openapi.json', (_req, res) => {
     document ??= openApiDocument(app, { title: title ?? 'Food Flow API', version: '1.0.0' });

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type IRouter, Router } from 'express';
 
 /** A named probe of one dependency; it resolves when the dependency answers and rejects when it does not. */
 export interface HealthCheck {
@@ -23,9 +23,9 @@ const withTimeout = async (promise: Promise<unknown>, ms: number): Promise<void>
 /**
  * `/health/live`: the process runs (restart it if not). `/health/ready`: every dependency answers
  * (send it traffic only if so); each check is bounded so a hung dependency reads as down, not as a hang.
+ * Added straight to `router` (an app or a router), so other requests pass them as two plain route checks.
  */
-export function healthRouter(checks: HealthCheck[], timeoutMs = 1500): Router {
-  const router = Router();
+export function healthRoutes(router: IRouter, checks: HealthCheck[], timeoutMs = 1500): void {
   router.get('/health/live', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -45,5 +45,11 @@ export function healthRouter(checks: HealthCheck[], timeoutMs = 1500): Router {
       .status(ready ? 200 : 503)
       .json({ status: ready ? 'ready' : 'unavailable', checks: Object.fromEntries(results) });
   });
+}
+
+/** The health endpoints as a router of their own (see `healthRoutes`). */
+export function healthRouter(checks: HealthCheck[], timeoutMs = 1500): Router {
+  const router = Router();
+  healthRoutes(router, checks, timeoutMs);
   return router;
 }

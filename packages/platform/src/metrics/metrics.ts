@@ -1,4 +1,5 @@
 import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 
 export interface Metrics {
@@ -36,10 +37,24 @@ export function createMetrics(service: string): Metrics {
     registers: [registry],
   });
 
+  // One child per label set, found under a plain string key, so timing a request builds no label object
+  // and no timer closures; the set is bounded like the series themselves (method × status × route template).
+  type Child = ReturnType<typeof duration.labels>;
+  const children = new Map<string, Child>();
+  const childFor = (method: string, route: string, status: number): Child => {
+    const key = `${method} ${status} ${route}`;
+    let child = children.get(key);
+    if (child === undefined) {
+      child = duration.labels({ method, route, status_code: String(status) });
+      children.set(key, child);
+    }
+    return child;
+  };
+
   const httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
-    const end = duration.startTimer();
-    res.once('finish', () => {
-      end({ method: req.method, route: routeTemplate(req), status_code: String(res.statusCode) });
+    const start = performance.now();
+    res.on('finish', () => {
+      childFor(req.method, routeTemplate(req), res.statusCode).observe((performance.now() - start) / 1000);
     });
     next();
   };

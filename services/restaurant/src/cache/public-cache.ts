@@ -50,6 +50,7 @@ export class PublicCache {
     ttlAutopurge: false,
   });
   private readonly lookups;
+  private readonly lookupCounters = new Map<string, { inc: () => void }>();
   private readonly subscriber: Redis;
   /** The versions this instance knows while it is subscribed, by version key. */
   private readonly versions = new Map<string, string>();
@@ -75,16 +76,16 @@ export class PublicCache {
   async read(scope: CacheScope, name: string, load: () => Promise<unknown>): Promise<SerializedBody> {
     const version = await this.version(scope);
     if (version === undefined) {
-      this.lookups?.inc({ kind: scope.kind, outcome: 'bypass' });
+      this.counted(scope, 'bypass');
       return serialize(await load());
     }
     const key = `${PREFIX}${scope.kind === 'list' ? 'list' : scope.id}:${version}:${name}`;
     const held = this.local.get(key);
     if (held !== undefined) {
-      this.lookups?.inc({ kind: scope.kind, outcome: 'hit' });
+      this.counted(scope, 'hit');
       return held;
     }
-    this.lookups?.inc({ kind: scope.kind, outcome: 'miss' });
+    this.counted(scope, 'miss');
     const built = serialize(await load());
     this.local.set(key, built, { ttl: this.ttlMs() });
     return built;
@@ -122,7 +123,7 @@ export class PublicCache {
   static nameOf(query: object): string {
     const entries = Object.entries(query)
       .filter(([, v]) => v !== undefined)
-      .sort(([a], [b]) => a.localeCompare(b));
+      .sort(([a], [b]) => (a < b ? -1 : 1));
     return createHash('sha1').update(JSON.stringify(entries)).digest('base64url');
   }
 
@@ -174,6 +175,18 @@ export class PublicCache {
   private forgetAll(): void {
     this.generation += 1;
     this.versions.clear();
+  }
+
+  /** Counts a lookup; each kind and outcome has its counter child, found without building labels each time. */
+  private counted(scope: CacheScope, outcome: 'hit' | 'miss' | 'bypass'): void {
+    if (!this.lookups) return;
+    const key = `${scope.kind}:${outcome}`;
+    let child = this.lookupCounters.get(key);
+    if (child === undefined) {
+      child = this.lookups.labels({ kind: scope.kind, outcome });
+      this.lookupCounters.set(key, child);
+    }
+    child.inc();
   }
 
   private versionKey(scope: CacheScope): string {

@@ -20,7 +20,7 @@ export function restaurantRoutes(deps: {
   const managers = [requireAuth(verifier), requireRole('restaurant_owner', 'admin')];
   const router = Router();
 
-  router.get('/api/restaurants', validate({ query: listQuerySchema }), async (req, res) => {
+  router.get('/api/restaurants', validate({ query: listQuerySchema }, { rememberQueries: 1000 }), async (req, res) => {
     sendSerialized(res, await restaurants.list(req.query as unknown as ListQuery));
   });
   router.get('/api/restaurants/:id', validate({ params: restaurantIdParams }), async (req, res) => {

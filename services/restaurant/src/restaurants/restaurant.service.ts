@@ -15,6 +15,8 @@ export function assertManages(user: AuthUser, ownerId: string): void {
 }
 
 export class RestaurantService {
+  private readonly names = new WeakMap<ListQuery, string>();
+
   constructor(
     private readonly restaurants: RestaurantRepository,
     private readonly cache: PublicCache,
@@ -25,11 +27,25 @@ export class RestaurantService {
   /** A page of the search, serialized (public and cached). */
   list(query: ListQuery): Promise<SerializedBody> {
     const search = { ...query, radiusKm: query.radiusKm ?? DEFAULT_RADIUS_KM };
-    return this.cache.read({ kind: 'list' }, PublicCache.nameOf(search), async () => {
+    return this.cache.read({ kind: 'list' }, this.cacheName(query, search), async () => {
       const now = this.clock();
       const { rows, total } = await this.restaurants.search(search, now);
       return { data: rows.map((row) => toRestaurant(row, now)), page: query.page, pageSize: query.pageSize, total };
     });
+  }
+
+  /**
+   * The cache name of a search. A frozen query (one the HTTP layer validated once and reuses for the same
+   * query string) cannot change, so its name is worked out once.
+   */
+  private cacheName(query: ListQuery, search: object): string {
+    if (!Object.isFrozen(query)) return PublicCache.nameOf(search);
+    let name = this.names.get(query);
+    if (name === undefined) {
+      name = PublicCache.nameOf(search);
+      this.names.set(query, name);
+    }
+    return name;
   }
 
   /** One restaurant, serialized (public and cached). */
