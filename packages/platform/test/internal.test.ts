@@ -28,6 +28,14 @@ beforeAll(async () => {
     await new Promise((resolve) => setTimeout(resolve, 1000));
     res.json({ late: true });
   });
+  router.post('/internal/echo', guard, (req, res) => {
+    res.status(201).json({ received: req.body, requestId: req.get('x-request-id') ?? null });
+  });
+  router.get('/internal/cut', guard, (_req, res) => {
+    res.writeHead(200, { 'content-type': 'application/json', 'content-length': '100' });
+    res.write('{"partial":');
+    setTimeout(() => res.socket?.destroy(), 20);
+  });
   router.get('/internal/broken', guard, () => {
     throw new Error('boom');
   });
@@ -87,6 +95,17 @@ describe('service-to-service calls', () => {
       code: 'DEPENDENCY_UNAVAILABLE',
     });
     expect(slowRequests).toBe(before + 1);
+  });
+
+  it('when a body is posted, then the callee receives it as JSON and its answer comes back', async () => {
+    const body = { lines: [{ menuItemId: 'a', quantity: 2 }], note: 'ünïcödé' };
+    expect(await client().post('/internal/echo', body)).toEqual({ received: body, requestId: null });
+  });
+
+  it('when the answer of the callee is cut off midway, then 503', async () => {
+    await expect(client().get('/internal/cut')).rejects.toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE' });
+    // The pool goes on working after the broken connection.
+    await expect(client().get('/internal/things/7')).resolves.toMatchObject({ id: '7' });
   });
 
   it('when the callee fails or is not there, then 503', async () => {

@@ -1,3 +1,4 @@
+import { createPublicKey, type KeyObject } from 'node:crypto';
 import jwt from 'jsonwebtoken';
 import type { Redis } from 'ioredis';
 import { AppError, dependencyUnavailable } from '../errors/app-error.js';
@@ -67,13 +68,18 @@ const unauthenticated = (message = 'A valid access token is required'): AppError
 
 /** Verifies access tokens for every service: signature, algorithm, issuer, audience, expiry, type and revocation. */
 export class TokenVerifier {
-  constructor(private readonly options: TokenVerifierOptions) {}
+  /** Parsed once: turning the PEM into a key on every request cost more than checking the signature. */
+  private readonly publicKey: KeyObject;
+
+  constructor(private readonly options: TokenVerifierOptions) {
+    this.publicKey = createPublicKey(options.publicKey);
+  }
 
   /** Checks everything but revocation; safe to call without I/O. */
   verifySignature(token: string): AuthUser {
     let decoded: jwt.Jwt;
     try {
-      decoded = jwt.verify(token, this.options.publicKey, {
+      decoded = jwt.verify(token, this.publicKey, {
         algorithms: [JWT_ALGORITHM],
         issuer: this.options.issuer,
         audience: this.options.audience,

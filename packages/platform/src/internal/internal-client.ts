@@ -1,3 +1,5 @@
+import { Agent as HttpAgent, type OutgoingHttpHeaders, request as httpRequest } from 'node:http';
+import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 import { AppError, dependencyUnavailable } from '../errors/app-error.js';
 import { errorStatus, type ErrorCode } from '../errors/error-codes.js';
 import { currentRequestId } from '../logging/request-context.js';
@@ -16,15 +18,35 @@ export interface InternalClientOptions {
 
 const isContractCode = (code: unknown): code is ErrorCode => typeof code === 'string' && code in errorStatus;
 
+interface Answer {
+  status: number;
+  /** The parsed JSON body, or undefined when there was none or it was not JSON. */
+  payload: unknown;
+}
+
 /**
  * A small JSON client for another service's internal endpoints. A timeout, a refused connection, a 5xx
  * or the peer refusing this service (401, 403) becomes 503 `DEPENDENCY_UNAVAILABLE`; any other 4xx
  * carrying a contract code is raised as that same error.
+ *
+ * It speaks `node:http` over a pool of keep-alive connections: these calls sit on the path of every
+ * checkout, and `fetch` cost several times as much CPU per call.
  */
 export class InternalClient {
   private token: { value: string; renewAt: number } | undefined;
+  private readonly base: URL;
+  private readonly agent: HttpAgent;
+  private readonly send: typeof httpRequest;
 
-  constructor(private readonly options: InternalClientOptions) {}
+  constructor(private readonly options: InternalClientOptions) {
+    this.base = new URL(options.baseUrl);
+    const secure = this.base.protocol === 'https:';
+    // An idle connection is dropped after a minute, before the peer would drop it (65 s): a call is never
+    // sent down a connection the peer is closing at that moment.
+    const agentOptions = { keepAlive: true, timeout: 60_000 };
+    this.agent = secure ? new HttpsAgent(agentOptions) : new HttpAgent(agentOptions);
+    this.send = secure ? httpsRequest : httpRequest;
+  }
 
   get<T>(path: string): Promise<T> {
     return this.request<T>('GET', path);
@@ -44,33 +66,61 @@ export class InternalClient {
   }
 
   private async request<T>(method: string, path: string, body?: unknown): Promise<T> {
-    const { baseUrl, target, timeoutMs } = this.options;
-    let response: Response;
+    const { target } = this.options;
+    let answer: Answer;
     try {
-      response = await fetch(new URL(path, baseUrl), {
-        method,
-        headers: {
-          authorization: this.authorization(),
-          'x-request-id': currentRequestId() ?? '',
-          ...(body === undefined ? {} : { 'content-type': 'application/json' }),
-        },
-        body: body === undefined ? undefined : JSON.stringify(body),
-        signal: AbortSignal.timeout(timeoutMs),
-      });
+      answer = await this.exchange(method, path, body);
     } catch (err) {
       throw dependencyUnavailable(`The ${target}`, err);
     }
-    const payload: unknown = await response.json().catch(() => undefined);
-    if (response.ok) return payload as T;
+    const { status, payload } = answer;
+    if (status >= 200 && status < 300) return payload as T;
     const error = (payload as { error?: { code?: unknown; message?: unknown; details?: unknown } } | undefined)?.error;
     // 401 and 403 mean the peer refused this service, not the end user: a misconfiguration of ours that
     // the user can do nothing about, so it must not reach them as their own authentication failing.
-    const refusedUs = response.status === 401 || response.status === 403;
-    if (response.status < 500 && !refusedUs && isContractCode(error?.code)) {
+    const refusedUs = status === 401 || status === 403;
+    if (status < 500 && !refusedUs && isContractCode(error?.code)) {
       throw new AppError(error.code, String(error.message ?? error.code), {
         details: Array.isArray(error.details) ? error.details : undefined,
       });
     }
-    throw dependencyUnavailable(`The ${target}`, new Error(`${method} ${path} answered ${response.status}`));
+    throw dependencyUnavailable(`The ${target}`, new Error(`${method} ${path} answered ${status}`));
+  }
+
+  /** One request and its whole answer, within the timeout. */
+  private exchange(method: string, path: string, body: unknown): Promise<Answer> {
+    const { timeoutMs } = this.options;
+    const content = body === undefined ? undefined : JSON.stringify(body);
+    const headers: OutgoingHttpHeaders = { authorization: this.authorization(), accept: 'application/json' };
+    const requestId = currentRequestId();
+    if (requestId) headers['x-request-id'] = requestId;
+    if (content !== undefined) {
+      headers['content-type'] = 'application/json';
+      headers['content-length'] = Buffer.byteLength(content);
+    }
+    return new Promise((resolve, reject) => {
+      const req = this.send(new URL(path, this.base), { method, headers, agent: this.agent }, (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (chunk: Buffer) => chunks.push(chunk));
+        res.once('error', fail);
+        res.once('end', () => {
+          clearTimeout(timer);
+          let payload: unknown;
+          try {
+            payload = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+          } catch {
+            payload = undefined;
+          }
+          resolve({ status: res.statusCode ?? 0, payload });
+        });
+      });
+      const timer = setTimeout(() => req.destroy(new Error(`No answer within ${timeoutMs} ms`)), timeoutMs);
+      function fail(err: Error): void {
+        clearTimeout(timer);
+        reject(err);
+      }
+      req.once('error', fail);
+      req.end(content);
+    });
   }
 }
