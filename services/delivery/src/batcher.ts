@@ -4,6 +4,12 @@ export interface BatcherOptions<In, Out> {
   maxSize: number;
   /** Batches handled at once; later items wait and join the next batch. */
   concurrency: number;
+  /**
+   * How long a batch may wait for company after its first item arrived (0: only for the items of the same
+   * turn of the event loop). Every batch costs round trips and system calls whatever its size, so a few
+   * milliseconds spent gathering are paid back many times under load.
+   */
+  lingerMs?: number;
 }
 
 interface Waiting<In, Out> {
@@ -13,13 +19,14 @@ interface Waiting<In, Out> {
 }
 
 /**
- * Gathers items that arrive together (in one turn of the event loop, or while earlier batches are being
+ * Gathers items that arrive together (within `lingerMs` of the first, or while earlier batches are being
  * handled) and hands them over as one batch: concurrent writers share one statement, one commit and one
  * round trip instead of paying for each. Every caller still waits for its own item's outcome, and a
  * failed batch fails each of its callers.
  */
 export class Batcher<In, Out> {
   private waiting: Waiting<In, Out>[] = [];
+  private firstWaitingSince = 0;
   private running = 0;
   private scheduled = false;
 
@@ -27,6 +34,7 @@ export class Batcher<In, Out> {
 
   add(item: In): Promise<Out> {
     return new Promise<Out>((resolve, reject) => {
+      if (this.waiting.length === 0) this.firstWaitingSince = performance.now();
       this.waiting.push({ item, resolve, reject });
       this.schedule();
     });
@@ -35,11 +43,15 @@ export class Batcher<In, Out> {
   private schedule(): void {
     if (this.scheduled || this.waiting.length === 0 || this.running >= this.options.concurrency) return;
     this.scheduled = true;
-    // Deferred past the I/O callbacks of this turn, so the requests that arrived together go together.
-    setImmediate(() => {
+    const start = () => {
       this.scheduled = false;
       void this.run();
-    });
+    };
+    const full = this.waiting.length >= this.options.maxSize;
+    const delayMs = full ? 0 : this.firstWaitingSince + (this.options.lingerMs ?? 0) - performance.now();
+    // Deferred at least past the I/O callbacks of this turn, so the requests that arrived together go together.
+    if (delayMs >= 1) setTimeout(start, delayMs);
+    else setImmediate(start);
   }
 
   private async run(): Promise<void> {

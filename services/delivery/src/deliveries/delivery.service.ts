@@ -30,12 +30,18 @@ const LOCATION_BATCH_MAX = 500;
  * take more than one connection of the pool.
  */
 const LOCATION_BATCHES_AT_ONCE = 1;
+/**
+ * How long a position waits for others to share its statement: besides the insert and its commit, a batch
+ * moves its drivers on the map and its pushes leave for Redis (and come back from the stream) together.
+ */
+const LOCATION_LINGER_MS = 4;
 
 export class DeliveryService {
   private readonly locations = new Batcher<DriverFix, boolean>({
     handle: (fixes) => this.storeLocations(fixes),
     maxSize: LOCATION_BATCH_MAX,
     concurrency: LOCATION_BATCHES_AT_ONCE,
+    lingerMs: LOCATION_LINGER_MS,
   });
 
   constructor(private readonly deps: DeliveryServiceDeps) {}
