@@ -39,10 +39,17 @@ beforeAll(async () => {
     '/api/remembered',
     validate(
       { query: Joi.object({ page: Joi.number().integer().min(1).default(1), near: Joi.string().max(20) }) },
-      { rememberQueries: 2 },
+      { remember: 2 },
     ),
     (req, res) => {
       res.json({ query: req.query, frozen: Object.isFrozen(req.query) });
+    },
+  );
+  router.get(
+    '/api/remembered/:id',
+    validate({ params: Joi.object({ id: Joi.string().guid().required() }) }, { remember: 1 }),
+    (req, res) => {
+      res.json({ id: req.params['id'], frozen: Object.isFrozen(req.params) });
     },
   );
   router.get('/api/conflict', () => {
@@ -129,6 +136,19 @@ describe('the shared HTTP app', () => {
       expect(res.body.error.requestId).toBe(res.headers.get('x-request-id'));
     }
     expect((await http('GET', `${app.baseUrl}/api/remembered?page=4`)).body.query).toEqual({ page: 4 });
+  });
+
+  it('when a route remembers validated path parameters, then each id gets its own value, and a bad one a 400', async () => {
+    const ids = ['3f0e8a52-8d7e-4b8e-9a51-000000000001', '3f0e8a52-8d7e-4b8e-9a51-000000000002'];
+    for (const id of [...ids, ...ids, 'not-a-uuid', ids[0], 'not-a-uuid']) {
+      const res = await http('GET', `${app.baseUrl}/api/remembered/${id}`);
+      if (id === 'not-a-uuid') {
+        expect(res.status).toBe(400);
+        expect(res.body.error.details[0].path).toBe('id');
+      } else {
+        expect(res.body).toEqual({ id, frozen: true });
+      }
+    }
   });
 
   it('when business code throws an AppError, then its code maps to the contract status', async () => {

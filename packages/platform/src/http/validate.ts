@@ -35,12 +35,13 @@ export function validateValue<T>(schema: Joi.Schema<T>, value: unknown): T {
 
 export interface ValidateOptions {
   /**
-   * Remembers the validated query of up to this many distinct query strings, so a repeated read (a
-   * public, cached page) skips validating it again. Only for query schemas whose result depends on the
-   * query string alone (no defaults from the clock or the caller). Remembered values are frozen, as they
-   * are shared between requests; invalid queries are never remembered, so they fail the same way each time.
+   * Remembers the validated query and path parameters of up to this many distinct requests (by query
+   * string and by parameter values), so a repeated read (a public, cached page) skips validating them
+   * again. Only for schemas whose result depends on that input alone (no defaults from the clock or the
+   * caller). Remembered values are frozen, as they are shared between requests; invalid input is never
+   * remembered, so it fails the same way each time. Bodies are always validated.
    */
-  rememberQueries?: number;
+  remember?: number;
 }
 
 const deepFreeze = <T>(value: T): T => {
@@ -51,23 +52,26 @@ const deepFreeze = <T>(value: T): T => {
   return value;
 };
 
-/** The query string of a request, as its parsed `req.query` is derived from it. */
+/** The query string of a request, from which its parsed `req.query` is derived. */
 const rawQuery = (req: Request): string => {
   const start = req.url.indexOf('?');
   return start === -1 ? '' : req.url.slice(start + 1);
 };
 
-function queryValidator(schema: Joi.Schema, remember: number | undefined): (req: Request) => unknown {
-  if (!remember) return (req) => validateValue(schema, req.query);
+type Validator = (req: Request) => unknown;
+
+/** `validate(req)` with the result kept under `keyOf(req)`, for at most `max` distinct keys. */
+function remembering(validate: Validator, keyOf: (req: Request) => string, max: number | undefined): Validator {
+  if (!max) return validate;
   const remembered = new Map<string, unknown>();
   return (req) => {
-    const raw = rawQuery(req);
-    let value = remembered.get(raw);
+    const key = keyOf(req);
+    let value = remembered.get(key);
     if (value === undefined) {
-      value = deepFreeze(validateValue(schema, req.query));
-      // Oldest first out: a query asked once (a new search) soon makes room, the hot ones come back at once.
-      if (remembered.size >= remember) remembered.delete(remembered.keys().next().value as string);
-      remembered.set(raw, value);
+      value = deepFreeze(validate(req));
+      // Oldest first out: input seen once (a new search) soon makes room, the hot ones come back at once.
+      if (remembered.size >= max) remembered.delete(remembered.keys().next().value as string);
+      remembered.set(key, value);
     }
     return value;
   };
@@ -78,15 +82,23 @@ function queryValidator(schema: Joi.Schema, remember: number | undefined): (req:
  * (no mass assignment). Validated values replace the raw ones, so handlers only see clean input.
  */
 export function validate(schemas: RequestSchemas, options: ValidateOptions = {}) {
-  const validQuery = schemas.query ? queryValidator(schemas.query, options.rememberQueries) : undefined;
+  const { params, query, body } = schemas;
+  const validParams =
+    params &&
+    remembering(
+      (req) => validateValue(params, req.params),
+      (req) => JSON.stringify(req.params),
+      options.remember,
+    );
+  const validQuery = query && remembering((req) => validateValue(query, req.query), rawQuery, options.remember);
   return describeHandler(
     (req: Request, _res: Response, next: NextFunction): void => {
-      if (schemas.params) req.params = validateValue(schemas.params, req.params);
+      if (validParams) req.params = validParams(req) as Request['params'];
       if (validQuery) {
         // Express 5 exposes `req.query` as a getter; shadow it with the validated value.
         Object.defineProperty(req, 'query', { value: validQuery(req), writable: true });
       }
-      if (schemas.body) req.body = validateValue(schemas.body, req.body ?? {});
+      if (body) req.body = validateValue(body, req.body ?? {});
       next();
     },
     { schemas },

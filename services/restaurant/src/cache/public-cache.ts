@@ -74,7 +74,8 @@ export class PublicCache {
 
   /** The body cached for `name` in `scope`, or `load()`'s result, serialized, stored and returned. */
   async read(scope: CacheScope, name: string, load: () => Promise<unknown>): Promise<SerializedBody> {
-    const version = await this.version(scope);
+    // A version this instance knows is used at once: a hit then completes without waiting on anything.
+    const version = this.knownVersion(scope) ?? (await this.version(scope));
     if (version === undefined) {
       this.counted(scope, 'bypass');
       return serialize(await load());
@@ -193,15 +194,16 @@ export class PublicCache {
     return scope.kind === 'list' ? LIST_VERSION : restaurantVersion(scope.id);
   }
 
-  /** The scope's current version ("0" before its first write), or undefined when Redis cannot say. */
+  /** The scope's version as remembered while subscribed, if it is. */
+  private knownVersion(scope: CacheScope): string | undefined {
+    return this.subscribed && this.redis.status === 'ready' ? this.versions.get(this.versionKey(scope)) : undefined;
+  }
+
+  /** The scope's current version as Redis has it ("0" before its first write), or undefined when Redis cannot say. */
   private async version(scope: CacheScope): Promise<string | undefined> {
     // Commands to a disconnected client would wait for the reconnect; skip the cache at once instead.
     if (this.redis.status !== 'ready') return undefined;
     const key = this.versionKey(scope);
-    if (this.subscribed) {
-      const known = this.versions.get(key);
-      if (known !== undefined) return known;
-    }
     const generation = this.generation;
     const trusted = this.subscribed;
     try {

@@ -11,6 +11,9 @@ import {
   updateRestaurantSchema,
 } from './restaurant.schemas.js';
 
+/** Public reads are cached and hot: the same few queries and ids come back, so their validation is remembered. */
+const PUBLIC_READ = { remember: 1000 };
+
 export function restaurantRoutes(deps: {
   restaurants: RestaurantService;
   menus: MenuService;
@@ -20,13 +23,13 @@ export function restaurantRoutes(deps: {
   const managers = [requireAuth(verifier), requireRole('restaurant_owner', 'admin')];
   const router = Router();
 
-  router.get('/api/restaurants', validate({ query: listQuerySchema }, { rememberQueries: 1000 }), async (req, res) => {
+  router.get('/api/restaurants', validate({ query: listQuerySchema }, PUBLIC_READ), async (req, res) => {
     sendSerialized(res, await restaurants.list(req.query as unknown as ListQuery));
   });
-  router.get('/api/restaurants/:id', validate({ params: restaurantIdParams }), async (req, res) => {
+  router.get('/api/restaurants/:id', validate({ params: restaurantIdParams }, PUBLIC_READ), async (req, res) => {
     sendSerialized(res, await restaurants.detail(req.params['id'] as string));
   });
-  router.get('/api/restaurants/:id/menu', validate({ params: restaurantIdParams }), async (req, res) => {
+  router.get('/api/restaurants/:id/menu', validate({ params: restaurantIdParams }, PUBLIC_READ), async (req, res) => {
     sendSerialized(res, await menus.menu(req.params['id'] as string));
   });
   router.post('/api/restaurants', ...managers, validate({ body: createRestaurantSchema }), async (req, res) => {
