@@ -14,7 +14,7 @@ const HOLD_CLIENTS = Number(process.env['BENCH_SOCKET_CLIENTS'] ?? 10_000);
 /** Processes the held clients are spread over: a few thousand sockets each. */
 const HOLD_PROCESSES = Math.max(1, Math.ceil(HOLD_CLIENTS / 2500));
 const FANOUT_TRACKERS = 1000;
-const FANOUT_RATE = 1000;
+const FANOUT_RATE = Number(process.env['BENCH_FANOUT_RATE'] ?? 1000);
 
 const percentile = (values: number[], q: number): number => {
   if (values.length === 0) return NaN;
