@@ -152,6 +152,37 @@ describe('entity tags', () => {
   });
 });
 
+describe('a read answered from this process', () => {
+  it('when a cached read is asked again, or with HEAD, then it carries the headers of the first answer', async () => {
+    const restaurant = await createRestaurant(service, owner);
+    await createCategory(service, owner, restaurant.id, 'Soups');
+    const path = `${service.baseUrl}/api/restaurants/${restaurant.id}/menu`;
+    // A conditional request that does not match is answered by Express's own `res.send`: the reference.
+    const first = await http('GET', path, { headers: { 'if-none-match': '"not-this-one"' } });
+    const again = await http('GET', path, { headers: { 'x-request-id': 'menu-read-1' } });
+    const head = await fetch(path, { method: 'HEAD', headers: { 'x-request-id': 'menu-read-2' } });
+
+    // Date, the request id and the connection headers (Node closes after a bodiless HEAD) vary per answer.
+    const shared = (headers: Headers) => {
+      const names = [...headers.keys()].filter(
+        (name) => !['date', 'x-request-id', 'connection', 'keep-alive'].includes(name),
+      );
+      return Object.fromEntries(names.map((name) => [name, headers.get(name)]));
+    };
+    expect(first.headers.get('content-security-policy')).toBeTruthy();
+    expect(first.headers.get('x-content-type-options')).toBe('nosniff');
+    expect(first.headers.get('etag')).toMatch(/^W\/".+"$/);
+    expect(again.status).toBe(200);
+    expect(again.body).toEqual(first.body);
+    expect(shared(again.headers)).toEqual(shared(first.headers));
+    expect(again.headers.get('x-request-id')).toBe('menu-read-1');
+    expect(head.status).toBe(200);
+    expect(shared(head.headers)).toEqual(shared(first.headers));
+    expect(head.headers.get('x-request-id')).toBe('menu-read-2');
+    expect(await head.text()).toBe('');
+  });
+});
+
 describe('Redis unavailable', () => {
   let degraded: TestRestaurantService;
 

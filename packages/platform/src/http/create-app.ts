@@ -1,4 +1,4 @@
-import express, { type Express } from 'express';
+import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
@@ -29,14 +29,22 @@ export function createHttpApp({ logger, metrics, health, routes, title }: HttpAp
   app.disable('x-powered-by');
   // The gateway (and Nginx before it) sit in front of every service; trust one hop for the client address.
   app.set('trust proxy', 'loopback, uniquelocal');
-  app.use(requestId);
-  app.use(securityHeaders());
-  app.use(metrics.httpMiddleware);
+  const security = securityHeaders();
   const json = express.json({ limit: BODY_LIMIT });
   // What body-parser itself checks first: a request with neither header has no body to parse.
-  app.use((req, res, next) => {
+  const parseBody = (req: Request, res: Response, next: NextFunction): void => {
     if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) next();
     else json(req, res, next);
+  };
+  // The shared per-request middleware in this order (request id and its context, security headers, request
+  // timing, JSON body), as one layer: every request passes through all of them, and each layer costs the
+  // router a walk step.
+  app.use((req, res, next) => {
+    requestId(req, res, () => {
+      security(req, res, () => {
+        metrics.httpMiddleware(req, res, () => parseBody(req, res, next));
+      });
+    });
   });
   app.get('/metrics', metrics.handler);
   healthRoutes(app, health);

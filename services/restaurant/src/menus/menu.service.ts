@@ -14,6 +14,11 @@ export class MenuService {
     private readonly cache: PublicCache,
   ) {}
 
+  /** The body `menu(restaurantId)` would give, if this process holds it and can answer at once. */
+  heldMenu(restaurantId: string): SerializedBody | undefined {
+    return this.cache.held({ kind: 'restaurant', id: restaurantId }, 'menu');
+  }
+
   /** A restaurant's menu, serialized (public and cached). */
   menu(restaurantId: string): Promise<SerializedBody> {
     return this.cache.read({ kind: 'restaurant', id: restaurantId }, 'menu', async () => {

@@ -23,14 +23,24 @@ export function restaurantRoutes(deps: {
   const managers = [requireAuth(verifier), requireRole('restaurant_owner', 'admin')];
   const router = Router();
 
-  router.get('/api/restaurants', validate({ query: listQuerySchema }, PUBLIC_READ), async (req, res) => {
-    sendSerialized(res, await restaurants.list(req.query as unknown as ListQuery));
+  // A body this process holds is sent at once; only a miss waits (on Redis or the database).
+  router.get('/api/restaurants', validate({ query: listQuerySchema }, PUBLIC_READ), (req, res) => {
+    const query = req.query as unknown as ListQuery;
+    const held = restaurants.heldList(query);
+    if (held) return sendSerialized(req, res, held);
+    return restaurants.list(query).then((body) => sendSerialized(req, res, body));
   });
-  router.get('/api/restaurants/:id', validate({ params: restaurantIdParams }, PUBLIC_READ), async (req, res) => {
-    sendSerialized(res, await restaurants.detail(req.params['id'] as string));
+  router.get('/api/restaurants/:id', validate({ params: restaurantIdParams }, PUBLIC_READ), (req, res) => {
+    const id = req.params['id'] as string;
+    const held = restaurants.heldDetail(id);
+    if (held) return sendSerialized(req, res, held);
+    return restaurants.detail(id).then((body) => sendSerialized(req, res, body));
   });
-  router.get('/api/restaurants/:id/menu', validate({ params: restaurantIdParams }, PUBLIC_READ), async (req, res) => {
-    sendSerialized(res, await menus.menu(req.params['id'] as string));
+  router.get('/api/restaurants/:id/menu', validate({ params: restaurantIdParams }, PUBLIC_READ), (req, res) => {
+    const id = req.params['id'] as string;
+    const held = menus.heldMenu(id);
+    if (held) return sendSerialized(req, res, held);
+    return menus.menu(id).then((body) => sendSerialized(req, res, body));
   });
   router.post('/api/restaurants', ...managers, validate({ body: createRestaurantSchema }), async (req, res) => {
     res.status(201).json(await restaurants.create(authUser(res), req.body));

@@ -14,6 +14,9 @@ export function assertManages(user: AuthUser, ownerId: string): void {
   if (user.role !== 'admin' && user.id !== ownerId) throw forbidden('Only the owner of this restaurant may change it');
 }
 
+/** The search a list query asks for, its radius defaulted. */
+const searchOf = (query: ListQuery) => ({ ...query, radiusKm: query.radiusKm ?? DEFAULT_RADIUS_KM });
+
 export class RestaurantService {
   private readonly names = new WeakMap<ListQuery, string>();
 
@@ -26,8 +29,8 @@ export class RestaurantService {
 
   /** A page of the search, serialized (public and cached). */
   list(query: ListQuery): Promise<SerializedBody> {
-    const search = { ...query, radiusKm: query.radiusKm ?? DEFAULT_RADIUS_KM };
-    return this.cache.read({ kind: 'list' }, this.cacheName(query, search), async () => {
+    const search = searchOf(query);
+    return this.cache.read({ kind: 'list' }, this.cacheName(query), async () => {
       const now = this.clock();
       const { rows, total } = await this.restaurants.search(search, now);
       return { data: rows.map((row) => toRestaurant(row, now)), page: query.page, pageSize: query.pageSize, total };
@@ -38,14 +41,24 @@ export class RestaurantService {
    * The cache name of a search. A frozen query (one the HTTP layer validated once and reuses for the same
    * query string) cannot change, so its name is worked out once.
    */
-  private cacheName(query: ListQuery, search: object): string {
-    if (!Object.isFrozen(query)) return PublicCache.nameOf(search);
+  private cacheName(query: ListQuery): string {
+    if (!Object.isFrozen(query)) return PublicCache.nameOf(searchOf(query));
     let name = this.names.get(query);
     if (name === undefined) {
-      name = PublicCache.nameOf(search);
+      name = PublicCache.nameOf(searchOf(query));
       this.names.set(query, name);
     }
     return name;
+  }
+
+  /** The page `list(query)` would give, if this process holds it and can answer at once. */
+  heldList(query: ListQuery): SerializedBody | undefined {
+    return this.cache.held({ kind: 'list' }, this.cacheName(query));
+  }
+
+  /** The body `detail(id)` would give, if this process holds it and can answer at once. */
+  heldDetail(id: string): SerializedBody | undefined {
+    return this.cache.held({ kind: 'restaurant', id }, 'detail');
   }
 
   /** One restaurant, serialized (public and cached). */
