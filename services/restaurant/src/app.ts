@@ -50,7 +50,7 @@ export function createApp(deps: AppDeps): { app: Express; start: () => Promise<v
     metrics,
     health: infrastructureChecks({ db, redis, broker }),
     routes: (express) => {
-      express.use(restaurantRoutes({ restaurants, menus, verifier }));
+      restaurantRoutes({ restaurants, menus, verifier }, express);
       express.use(menuRoutes({ menus, verifier }));
       express.use(pricingRoutes({ pricing, secret: config.internal.secret, self: SERVICE_NAME }));
     },

@@ -1,4 +1,4 @@
-import { Router } from 'express';
+import { type IRouter, Router } from 'express';
 import { authUser, requireAuth, requireRole, type TokenVerifier, validate } from '@foodflow/platform';
 import { sendSerialized } from '../http/send-serialized.js';
 import type { MenuService } from '../menus/menu.service.js';
@@ -14,14 +14,16 @@ import {
 /** Public reads are cached and hot: the same few queries and ids come back, so their validation is remembered. */
 const PUBLIC_READ = { remember: 1000 };
 
-export function restaurantRoutes(deps: {
-  restaurants: RestaurantService;
-  menus: MenuService;
-  verifier: TokenVerifier;
-}): Router {
+/**
+ * The restaurant routes, on `router` (a new one unless given). The app passes itself: the public reads are
+ * its hottest routes, and a nested router would cost every request one more router walk.
+ */
+export function restaurantRoutes<R extends IRouter = Router>(
+  deps: { restaurants: RestaurantService; menus: MenuService; verifier: TokenVerifier },
+  router: R = Router() as R,
+): R {
   const { restaurants, menus, verifier } = deps;
   const managers = [requireAuth(verifier), requireRole('restaurant_owner', 'admin')];
-  const router = Router();
 
   // A body this process holds is sent at once; only a miss waits (on Redis or the database).
   router.get('/api/restaurants', validate({ query: listQuerySchema }, PUBLIC_READ), (req, res) => {
