@@ -155,7 +155,7 @@ describe('entity tags', () => {
 describe('a read answered from this process', () => {
   it('when a cached read is asked again, or with HEAD, then it carries the headers of the first answer', async () => {
     const restaurant = await createRestaurant(service, owner);
-    await createCategory(service, owner, restaurant.id, 'Soups');
+    await createCategory(service, owner, restaurant.id, 'Soupes à l’oignon, 汤');
     const path = `${service.baseUrl}/api/restaurants/${restaurant.id}/menu`;
     // A conditional request that does not match is answered by Express's own `res.send`: the reference.
     const first = await http('GET', path, { headers: { 'if-none-match': '"not-this-one"' } });
@@ -173,6 +173,8 @@ describe('a read answered from this process', () => {
     expect(first.headers.get('x-content-type-options')).toBe('nosniff');
     expect(first.headers.get('etag')).toMatch(/^W\/".+"$/);
     expect(again.status).toBe(200);
+    // Text beyond ASCII: the length sent is in bytes, not characters.
+    expect(again.body.categories[0].name).toBe('Soupes à l’oignon, 汤');
     expect(again.body).toEqual(first.body);
     expect(shared(again.headers)).toEqual(shared(first.headers));
     expect(again.headers.get('x-request-id')).toBe('menu-read-1');

@@ -16,13 +16,21 @@ export type Clock = () => Date;
 /** Something whose cached copies a write makes stale: every list page, or one restaurant's detail and menu. */
 export type CacheScope = { kind: 'list' } | { kind: 'restaurant'; id: string };
 
-/** A response body as JSON bytes, with its entity tag once the HTTP layer has computed it. */
+/**
+ * A response body as JSON, with its entity tag once the HTTP layer has computed it. Held both as bytes
+ * (their length and tag) and as text: Node writes a text body in one piece with the response head, where
+ * bytes would be a second piece of the same write.
+ */
 export interface SerializedBody {
   readonly body: Buffer;
+  readonly text: string;
   etag?: string;
 }
 
-const serialize = (value: unknown): SerializedBody => ({ body: Buffer.from(JSON.stringify(value)) });
+const serialize = (value: unknown): SerializedBody => {
+  const text = JSON.stringify(value);
+  return { body: Buffer.from(text), text };
+};
 
 /**
  * The cache of public reads (list pages, restaurant details, menus), held in this process as serialized
@@ -46,7 +54,8 @@ const serialize = (value: unknown): SerializedBody => ({ body: Buffer.from(JSON.
 export class PublicCache {
   private readonly local = new LRUCache<string, SerializedBody>({
     maxSize: LOCAL_MAX_BYTES,
-    sizeCalculation: (entry) => entry.body.length + 1,
+    // The bytes and the text (at most two bytes a character, as one-byte text is most of it).
+    sizeCalculation: (entry) => 2 * entry.body.length + 1,
     ttlAutopurge: false,
   });
   private readonly lookups;
