@@ -8,9 +8,9 @@ export const TEST_VHOST = process.env['TEST_AMQP_VHOST'] ?? 'foodflow_test';
  * The whole-stack tests get a database, a broker vhost and a Redis database of their own: no other
  * test's leftovers (a waiting delivery, a driver online) can take part in their stories.
  */
-export const SYSTEM_TEST_DATABASE = 'foodflow_system_test';
-export const SYSTEM_TEST_VHOST = 'foodflow_system_test';
-export const SYSTEM_TEST_REDIS_URL = 'redis://127.0.0.1:6379/4';
+export const SYSTEM_TEST_DATABASE = process.env['SYSTEM_TEST_DATABASE_NAME'] ?? 'foodflow_system_test';
+export const SYSTEM_TEST_VHOST = process.env['SYSTEM_TEST_AMQP_VHOST'] ?? 'foodflow_system_test';
+export const SYSTEM_TEST_REDIS_URL = process.env['SYSTEM_TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/4';
 export const TEST_REDIS_URL = process.env['TEST_REDIS_URL'] ?? 'redis://127.0.0.1:6379/1';
 export const ADMIN_DATABASE_URL = process.env['ADMIN_DATABASE_URL'] ?? 'postgres://postgres@127.0.0.1:5432/postgres';
 
