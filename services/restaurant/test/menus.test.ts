@@ -14,6 +14,9 @@ let owner: string;
 let restaurantId: string;
 
 const menu = async (id = restaurantId) => http('GET', `${service.baseUrl}/api/restaurants/${id}/menu`);
+/** The items the public menu lists in this category, in the order it lists them. */
+const itemsOf = async (categoryId: string, id = restaurantId) =>
+  (await menu(id)).body.categories.find((c: { id: string }) => c.id === categoryId).items;
 
 beforeAll(async () => {
   service = await startRestaurantService();
@@ -57,6 +60,23 @@ describe('categories', () => {
     expect(renamed.body).toEqual({ ...drinks, name: 'Beverages' });
     const names = (await menu(own)).body.categories.map((c: { name: string }) => c.name);
     expect(names).toEqual(['Beverages', 'First']);
+  });
+
+  it('when categories are given positions, then the menu lists them by position, not in the order they were added', async () => {
+    const own = (await createRestaurant(service, owner)).id;
+    for (const [name, position] of [
+      ['Desserts', 30],
+      ['Starters', 10],
+      ['Mains', 20],
+    ] as const) {
+      const response = await http('POST', `${service.baseUrl}/api/menus/categories`, {
+        token: owner,
+        body: { restaurantId: own, name, position },
+      });
+      expect(response.body).toMatchObject({ name, position });
+    }
+    const names = (await menu(own)).body.categories.map((c: { name: string }) => c.name);
+    expect(names).toEqual(['Starters', 'Mains', 'Desserts']);
   });
 
   it('when another owner adds a category to the restaurant, then 403', async () => {
@@ -141,16 +161,15 @@ describe('categories', () => {
 });
 
 describe('items', () => {
-  it('when the owner adds items, then they are returned whole and listed in position order', async () => {
+  it('when the owner adds an item, then it is returned whole and the menu shows it so', async () => {
     const category = await createCategory(service, owner, restaurantId, 'Pasta');
-    const first = await createItem(service, owner, category.id, {
+    const item = await createItem(service, owner, category.id, {
       name: 'Carbonara',
       description: 'Guanciale, egg, pecorino',
       priceCents: 1450,
       imageUrl: 'https://images.example.com/carbonara.jpg',
     });
-    const second = await createItem(service, owner, category.id, { name: 'Cacio e pepe', position: 0 });
-    expect(first).toEqual({
+    expect(item).toEqual({
       id: expect.any(String),
       categoryId: category.id,
       restaurantId,
@@ -161,10 +180,46 @@ describe('items', () => {
       imageUrl: 'https://images.example.com/carbonara.jpg',
       position: 0,
     });
-    const pasta = (await menu()).body.categories.find((c: { id: string }) => c.id === category.id);
-    expect(pasta.items.map((i: { name: string }) => i.name).sort()).toEqual(['Cacio e pepe', 'Carbonara']);
-    expect(pasta.items).toContainEqual(first);
-    expect(pasta.items).toContainEqual(second);
+    expect(await itemsOf(category.id)).toEqual([item]);
+  });
+
+  it('when items are added without a position, then each goes last in its category', async () => {
+    const category = await createCategory(service, owner, restaurantId);
+    const first = await createItem(service, owner, category.id);
+    const placed = await createItem(service, owner, category.id, { position: 5 });
+    const last = await createItem(service, owner, category.id);
+    expect([first.position, placed.position, last.position]).toEqual([0, 5, 6]);
+    expect(await itemsOf(category.id)).toEqual([first, placed, last]);
+  });
+
+  it('when items are given positions, then the menu lists them by position, not in the order they were added', async () => {
+    const category = await createCategory(service, owner, restaurantId);
+    const third = await createItem(service, owner, category.id, { name: 'Tiramisu', position: 30 });
+    const first = await createItem(service, owner, category.id, { name: 'Bruschetta', position: 10 });
+    const second = await createItem(service, owner, category.id, { name: 'Lasagna', position: 20 });
+    expect(await itemsOf(category.id)).toEqual([first, second, third]);
+  });
+
+  it('when the owner moves an item with a new position, then the menu lists it there', async () => {
+    const category = await createCategory(service, owner, restaurantId);
+    const a = await createItem(service, owner, category.id, { position: 10 });
+    const b = await createItem(service, owner, category.id, { position: 20 });
+    const c = await createItem(service, owner, category.id, { position: 30 });
+    const moved = await http('PUT', `${service.baseUrl}/api/menus/items/${c.id}`, {
+      token: owner,
+      body: { position: 15 },
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body).toEqual({ ...c, position: 15 });
+    expect(await itemsOf(category.id)).toEqual([a, moved.body, b]);
+  });
+
+  it('when two items share a position, then the one added first is listed first', async () => {
+    const category = await createCategory(service, owner, restaurantId);
+    const earlier = await createItem(service, owner, category.id, { position: 1 });
+    const later = await createItem(service, owner, category.id, { position: 1 });
+    const before = await createItem(service, owner, category.id, { position: 0 });
+    expect(await itemsOf(category.id)).toEqual([before, earlier, later]);
   });
 
   it('when the owner changes an item, then the whole item is returned and the menu shows it', async () => {
@@ -189,6 +244,46 @@ describe('items', () => {
     expect(response.status).toBe(200);
     const target = (await menu()).body.categories.find((c: { id: string }) => c.id === to.id);
     expect(target.items.map((i: { id: string }) => i.id)).toEqual([item.id]);
+  });
+
+  it('when an item moves to another category without a position, then it goes last there', async () => {
+    const from = await createCategory(service, owner, restaurantId);
+    const to = await createCategory(service, owner, restaurantId);
+    const item = await createItem(service, owner, from.id, { position: 0 });
+    const staying = [await createItem(service, owner, to.id), await createItem(service, owner, to.id)];
+    const response = await http('PUT', `${service.baseUrl}/api/menus/items/${item.id}`, {
+      token: owner,
+      body: { categoryId: to.id },
+    });
+    expect(response.status).toBe(200);
+    expect(response.body).toEqual({ ...item, categoryId: to.id, position: 2 });
+    expect(await itemsOf(to.id)).toEqual([...staying, response.body]);
+  });
+
+  it('when an item moves to another category with a position, then it takes that position there', async () => {
+    const from = await createCategory(service, owner, restaurantId);
+    const to = await createCategory(service, owner, restaurantId);
+    const item = await createItem(service, owner, from.id, { position: 7 });
+    const first = await createItem(service, owner, to.id, { position: 10 });
+    const second = await createItem(service, owner, to.id, { position: 20 });
+    const response = await http('PUT', `${service.baseUrl}/api/menus/items/${item.id}`, {
+      token: owner,
+      body: { categoryId: to.id, position: 15 },
+    });
+    expect(response.body).toEqual({ ...item, categoryId: to.id, position: 15 });
+    expect(await itemsOf(to.id)).toEqual([first, response.body, second]);
+  });
+
+  it('when an item is sent its own category, then it keeps its place', async () => {
+    const category = await createCategory(service, owner, restaurantId);
+    const item = await createItem(service, owner, category.id);
+    const next = await createItem(service, owner, category.id);
+    const response = await http('PUT', `${service.baseUrl}/api/menus/items/${item.id}`, {
+      token: owner,
+      body: { categoryId: category.id, name: 'Renamed' },
+    });
+    expect(response.body).toEqual({ ...item, name: 'Renamed' });
+    expect(await itemsOf(category.id)).toEqual([response.body, next]);
   });
 
   it('when an item moves to a category of another restaurant, then 400 and it stays', async () => {

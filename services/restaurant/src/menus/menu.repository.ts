@@ -120,11 +120,19 @@ export class MenuRepository {
     return rows[0];
   }
 
+  /** An item moved to another category without a position goes last there, as a new one would. */
   async updateItem(id: string, changes: ItemChanges): Promise<ItemRow | undefined> {
     const { sql, values } = assignments(changes, ITEM_FIELDS);
+    const category = values.length + 2;
+    const lastIfMoved =
+      changes.categoryId !== undefined && changes.position === undefined
+        ? `, position = CASE WHEN category_id = $${category} THEN position
+             ELSE (SELECT coalesce(max(position) + 1, 0) FROM menu_items
+                   WHERE category_id = $${category} AND deleted_at IS NULL) END`
+        : '';
     const { rows } = await this.db.query<ItemRow>(
-      `UPDATE menu_items SET ${sql} WHERE id = $1 AND deleted_at IS NULL RETURNING ${ITEM_COLUMNS}`,
-      [id, ...values],
+      `UPDATE menu_items SET ${sql}${lastIfMoved} WHERE id = $1 AND deleted_at IS NULL RETURNING ${ITEM_COLUMNS}`,
+      lastIfMoved ? [id, ...values, changes.categoryId] : [id, ...values],
     );
     return rows[0];
   }
