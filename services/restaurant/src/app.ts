@@ -43,7 +43,7 @@ export function createApp(deps: AppDeps): { app: Express; start: () => Promise<v
   const restaurants = new RestaurantService(restaurantRepository, cache, config.extra.defaultTimeZone, clock);
   const menus = new MenuService(db, menuRepository, restaurantRepository, cache);
   const pricing = new PricingService(menuRepository, restaurantRepository, clock);
-  const consumer = orderCreatedConsumer({ broker, db, logger, metrics, restaurants: restaurantRepository });
+  const consumer = orderCreatedConsumer({ broker, db, logger, metrics, repository: restaurantRepository, restaurants });
 
   const app = createHttpApp({
     logger,

@@ -1,9 +1,12 @@
+import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http } from '@foodflow/platform/testing';
+import { createEvent } from '@foodflow/platform';
+import { eventually, http } from '@foodflow/platform/testing';
 import {
   createCategory,
   createItem,
   createRestaurant,
+  north,
   uniquePlace,
   startRestaurantService,
   type TestRestaurantService,
@@ -128,6 +131,92 @@ describe('several instances', () => {
     expect(
       (await http('GET', `${other.baseUrl}${menuPath}`)).body.categories.map((c: { name: string }) => c.name),
     ).toEqual(['Salads']);
+  });
+});
+
+describe('the shared tier in Redis', () => {
+  /** What the service's metrics say of its cache lookups of one kind and outcome. */
+  const lookups = async (instance: TestRestaurantService, kind: string, outcome: string): Promise<number> => {
+    const metrics: string = (await http('GET', `${instance.baseUrl}/metrics`)).body;
+    const line = metrics
+      .split('\n')
+      .find((l) => l.startsWith(`restaurant_cache_lookups_total{kind="${kind}",outcome="${outcome}"`));
+    return line ? Number(line.split(' ').pop()) : 0;
+  };
+
+  it('when one instance has built a page, then a new instance serves it from Redis without the database', async () => {
+    const place = await uniquePlace();
+    const restaurant = await createRestaurant(service, owner, {}, place);
+    await createCategory(service, owner, restaurant.id, 'Dumplings');
+    const paths = [
+      `/api/restaurants/${restaurant.id}`,
+      `/api/restaurants/${restaurant.id}/menu`,
+      `/api/restaurants?near=${place.lat},${place.lng}`,
+    ];
+    const built = await Promise.all(paths.map((path) => get(path)));
+
+    await service.db.query(`UPDATE restaurants SET name = 'Changed behind its back' WHERE id = $1`, [restaurant.id]);
+    await service.db.query(`UPDATE menu_categories SET name = 'Changed too' WHERE restaurant_id = $1`, [restaurant.id]);
+
+    const fresh = await startRestaurantService({ clock: () => new Date('2026-01-05T12:00:00Z') });
+    try {
+      // Until its Redis connection is up, an instance reads from the database (and says so: bypass).
+      await eventually(async () => (fresh.redis.status === 'ready' ? true : undefined));
+      for (const [i, path] of paths.entries()) {
+        expect((await http('GET', `${fresh.baseUrl}${path}`)).body).toEqual(built[i]);
+      }
+      expect(await lookups(fresh, 'restaurant', 'hit')).toBe(2);
+      expect(await lookups(fresh, 'list', 'hit')).toBe(1);
+      expect(await lookups(fresh, 'list', 'miss')).toBe(0);
+    } finally {
+      await fresh.close();
+    }
+  });
+});
+
+describe('popularity', () => {
+  let counting: TestRestaurantService;
+
+  beforeAll(async () => {
+    counting = await startRestaurantService({ clock: () => new Date('2026-01-05T12:00:00Z'), consume: true });
+  });
+  afterAll(() => counting.close());
+
+  const orderCreated = (restaurantId: string) =>
+    createEvent('order.created', {
+      orderId: randomUUID(),
+      customerId: randomUUID(),
+      restaurantId,
+      restaurantOwnerId: randomUUID(),
+      items: [],
+      totalCents: 2500,
+      currency: 'USD',
+      deliveryAddress: { label: 'Home', street: '1 Main St', city: 'NYC', postalCode: '10001', location: place },
+    });
+  let place: { lat: number; lng: number };
+
+  it('when an order is counted, then pages sorted by popularity reorder, while other pages stay cached', async () => {
+    place = await uniquePlace();
+    const created = [
+      await createRestaurant(counting, owner, { name: 'Popular One' }, place),
+      await createRestaurant(counting, owner, { name: 'Popular Two' }, north(place, 1)),
+    ];
+    const near = `near=${place.lat},${place.lng}`;
+    const ids = async (path: string): Promise<string[]> =>
+      (await http('GET', `${counting.baseUrl}${path}`)).body.data.map((r: { id: string }) => r.id);
+    // With no orders yet, ties are broken by id: the restaurant listed last is the one to order from.
+    const [, last] = await ids(`/api/restaurants?${near}&sort=popular`);
+    const byName = await http('GET', `${counting.baseUrl}/api/restaurants?${near}&sort=name`);
+    await counting.db.query(`UPDATE restaurants SET name = 'Renamed behind its back' WHERE id = ANY($1)`, [
+      created.map((r) => r.id),
+    ]);
+
+    await counting.broker.publish(orderCreated(last as string));
+
+    // Cached pages live until the minute ends (a minute of the fixed clock is a real one here): only an
+    // invalidation can reorder the page within the probe's 10 seconds.
+    await eventually(async () => ((await ids(`/api/restaurants?${near}&sort=popular`))[0] === last ? true : undefined));
+    expect((await http('GET', `${counting.baseUrl}/api/restaurants?${near}&sort=name`)).body).toEqual(byName.body);
   });
 });
 

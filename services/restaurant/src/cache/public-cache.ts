@@ -3,7 +3,6 @@ import { LRUCache } from 'lru-cache';
 import type { Logger, Metrics, Redis } from '@foodflow/platform';
 
 const PREFIX = 'restaurants:';
-const LIST_VERSION = `${PREFIX}version:list`;
 const restaurantVersion = (id: string): string => `${PREFIX}version:${id}`;
 /** Every write names the version key it bumped here, so every instance forgets its copy of that version. */
 const INVALIDATIONS_CHANNEL = `${PREFIX}invalidations`;
@@ -13,35 +12,37 @@ const LOCAL_MAX_BYTES = 64 * 1024 * 1024;
 
 export type Clock = () => Date;
 
-/** Something whose cached copies a write makes stale: every list page, or one restaurant's detail and menu. */
-export type CacheScope = { kind: 'list' } | { kind: 'restaurant'; id: string };
+type LookupOutcome = 'local' | 'hit' | 'miss' | 'bypass';
 
 /**
- * A response body as JSON, with its entity tag once the HTTP layer has computed it. Held both as bytes
- * (their length and tag) and as text: Node writes a text body in one piece with the response head, where
- * bytes would be a second piece of the same write.
+ * Something whose cached copies a write makes stale: the list pages (those sorted by popularity apart, as
+ * every order placed reorders them), or one restaurant's detail and menu.
  */
+export type CacheScope = { kind: 'list' } | { kind: 'popular' } | { kind: 'restaurant'; id: string };
+
+/** A response body as JSON bytes, with its entity tag once the HTTP layer has computed it. */
 export interface SerializedBody {
   readonly body: Buffer;
-  readonly text: string;
   etag?: string;
 }
 
-const serialize = (value: unknown): SerializedBody => {
-  const text = JSON.stringify(value);
-  return { body: Buffer.from(text), text };
-};
+const serialize = (value: unknown): SerializedBody => ({ body: Buffer.from(JSON.stringify(value)) });
 
 /**
- * The cache of public reads (list pages, restaurant details, menus), held in this process as serialized
- * response bodies, so a hit costs neither a query, nor a `JSON.stringify`, nor a round trip to Redis.
+ * The cache of public reads (list pages, restaurant details, menus) as serialized response bodies, in two
+ * tiers: Redis, shared by every instance (a page one instance built, or a restarted one, is not built
+ * again), and in front of it this process's own copy, so a hit costs neither a query, nor a
+ * `JSON.stringify`, nor a round trip to Redis.
  *
  * Invalidation is immediate, across instances: each scope has a version counter in Redis, and every key
  * embeds the version it was built under. A write bumps the counter after it commits and announces it on
  * a Redis channel; every instance then forgets the version it knew, reads the new one on its next read
  * and misses. The writing instance forgets before it answers, so the very next read after a write sees
- * it. A version is remembered only while this instance is subscribed to the channel, since only then
- * would it hear of a bump; otherwise every read asks Redis. A version read that races with a bump is
+ * it there; another instance forgets as soon as the announcement reaches it (a read it answers in between,
+ * typically well under a millisecond, still gets the old copy: checking the version with Redis on every
+ * read would close that window at the price of a round trip per read). A version is remembered only while
+ * this instance is subscribed to the channel, since only then would it hear of a bump; otherwise every
+ * read asks Redis. A version read that races with a bump is
  * not remembered, and a page built under an old version is kept under the old key, which no one reads
  * any more.
  *
@@ -54,8 +55,7 @@ const serialize = (value: unknown): SerializedBody => {
 export class PublicCache {
   private readonly local = new LRUCache<string, SerializedBody>({
     maxSize: LOCAL_MAX_BYTES,
-    // The bytes and the text (at most two bytes a character, as one-byte text is most of it).
-    sizeCalculation: (entry) => 2 * entry.body.length + 1,
+    sizeCalculation: (entry) => entry.body.length + 1,
     ttlAutopurge: false,
   });
   private readonly lookups;
@@ -75,7 +75,7 @@ export class PublicCache {
   ) {
     this.lookups = metrics?.counter({
       name: 'restaurant_cache_lookups_total',
-      help: 'Public-read cache lookups, by kind and outcome (hit, miss, bypass)',
+      help: 'Public-read cache lookups, by kind and outcome (local: this process; hit: Redis; miss; bypass: Redis away)',
       labelNames: ['kind', 'outcome'] as const,
     });
     this.subscriber = this.listen();
@@ -89,7 +89,7 @@ export class PublicCache {
     const version = this.knownVersion(scope);
     if (version === undefined) return undefined;
     const held = this.local.get(this.key(scope, version, name));
-    if (held !== undefined) this.counted(scope, 'hit');
+    if (held !== undefined) this.counted(scope, 'local');
     return held;
   }
 
@@ -104,12 +104,20 @@ export class PublicCache {
     const key = this.key(scope, version, name);
     const held = this.local.get(key);
     if (held !== undefined) {
-      this.counted(scope, 'hit');
+      this.counted(scope, 'local');
       return held;
+    }
+    const ttl = this.ttlMs();
+    const shared = await this.shared(key);
+    if (shared !== undefined) {
+      this.counted(scope, 'hit');
+      this.local.set(key, shared, { ttl });
+      return shared;
     }
     this.counted(scope, 'miss');
     const built = serialize(await load());
-    this.local.set(key, built, { ttl: this.ttlMs() });
+    this.local.set(key, built, { ttl });
+    await this.share(key, built, ttl);
     return built;
   }
 
@@ -200,7 +208,7 @@ export class PublicCache {
   }
 
   /** Counts a lookup; each kind and outcome has its counter child, found without building labels each time. */
-  private counted(scope: CacheScope, outcome: 'hit' | 'miss' | 'bypass'): void {
+  private counted(scope: CacheScope, outcome: LookupOutcome): void {
     if (!this.lookups) return;
     const key = `${scope.kind}:${outcome}`;
     let child = this.lookupCounters.get(key);
@@ -211,12 +219,32 @@ export class PublicCache {
     child.inc();
   }
 
+  /** The body Redis holds under `key`; undefined when it holds none or cannot say (the database then answers). */
+  private async shared(key: string): Promise<SerializedBody | undefined> {
+    try {
+      const body = await this.redis.getBuffer(key);
+      return body === null ? undefined : { body };
+    } catch (err) {
+      this.logger.warn('Cached body read failed; reading from the database', { err });
+      return undefined;
+    }
+  }
+
+  /** Stores a body built here for every instance, until the same moment this process forgets it. */
+  private async share(key: string, built: SerializedBody, ttlMs: number): Promise<void> {
+    try {
+      await this.redis.set(key, built.body, 'PX', ttlMs);
+    } catch (err) {
+      this.logger.warn('Could not store a cached body in Redis; other instances build it themselves', { err });
+    }
+  }
+
   private key(scope: CacheScope, version: string, name: string): string {
-    return `${PREFIX}${scope.kind === 'list' ? 'list' : scope.id}:${version}:${name}`;
+    return `${PREFIX}${scope.kind === 'restaurant' ? scope.id : scope.kind}:${version}:${name}`;
   }
 
   private versionKey(scope: CacheScope): string {
-    return scope.kind === 'list' ? LIST_VERSION : restaurantVersion(scope.id);
+    return scope.kind === 'restaurant' ? restaurantVersion(scope.id) : `${PREFIX}version:${scope.kind}`;
   }
 
   /** The scope's version as remembered while subscribed, if it is. */

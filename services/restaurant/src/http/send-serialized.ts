@@ -10,8 +10,8 @@ const CONTENT_TYPE = 'application/json; charset=utf-8';
  * (the app's own, as Express would compute it) is worked out once per cached body, not per request.
  *
  * A plain request (no conditional headers, status still 200) is answered directly, as `res.send` would
- * answer it, its text written with the head in one piece; a conditional one goes through `res.send`,
- * whose freshness check turns it into a 304 when the caller's copy is current.
+ * answer it; a conditional one goes through `res.send`, whose freshness check turns it into a 304 when
+ * the caller's copy is current.
  */
 export function sendSerialized(req: Request, res: Response, serialized: SerializedBody): void {
   const etagOf = res.app.get('etag fn') as EtagFn | undefined;
@@ -29,5 +29,5 @@ export function sendSerialized(req: Request, res: Response, serialized: Serializ
   if (etag) res.setHeader('ETag', etag);
   res.writeHead(200);
   if (req.method === 'HEAD') res.end();
-  else res.end(serialized.text, 'utf8');
+  else res.end(body);
 }

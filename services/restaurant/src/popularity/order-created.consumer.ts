@@ -9,6 +9,7 @@ import {
   validateValue,
 } from '@foodflow/platform';
 import type { RestaurantRepository } from '../restaurants/restaurant.repository.js';
+import type { RestaurantService } from '../restaurants/restaurant.service.js';
 
 export const ORDER_CREATED_QUEUE = 'restaurant.order-created';
 
@@ -20,26 +21,28 @@ const orderCreatedSchema = Joi.object<Pick<OrderCreated, 'restaurantId'>>({
 /**
  * Counts every order placed at a restaurant (behind `sort=popular`). The platform consumer records each
  * event id in the inbox in the same transaction as the count, so a redelivered event counts once, and
- * data that cannot be read parks in the dead-letter queue. The public list cache is not invalidated here:
- * popularity may trail by up to a minute, while a busy order stream does not empty the cache.
+ * data that cannot be read parks in the dead-letter queue. Once the count has committed, the cached pages
+ * sorted by popularity are invalidated (only those: a busy order stream leaves every other page cached).
  */
 export function orderCreatedConsumer(deps: {
   broker: Broker;
   db: Database;
   logger: Logger;
   metrics: Metrics;
-  restaurants: RestaurantRepository;
+  repository: RestaurantRepository;
+  restaurants: RestaurantService;
 }): EventConsumer {
-  const { restaurants, logger } = deps;
+  const { repository, restaurants, logger } = deps;
   return new EventConsumer({
     ...deps,
     queue: ORDER_CREATED_QUEUE,
     bindings: ['order.created'],
     handle: async (event, client) => {
       const { restaurantId } = validateValue(orderCreatedSchema, event.data);
-      if (!(await restaurants.countOrder(client, restaurantId))) {
+      if (!(await repository.countOrder(client, restaurantId))) {
         logger.warn('order.created names a restaurant unknown here; not counted', { event: { id: event.id } });
       }
     },
+    afterCommit: () => restaurants.orderCounted(),
   });
 }

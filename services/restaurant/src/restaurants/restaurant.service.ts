@@ -1,5 +1,5 @@
 import { type AuthUser, forbidden, notFound } from '@foodflow/platform';
-import { type Clock, PublicCache, type SerializedBody } from '../cache/public-cache.js';
+import { type CacheScope, type Clock, PublicCache, type SerializedBody } from '../cache/public-cache.js';
 import { type Restaurant, toRestaurant } from './restaurant.mapper.js';
 import type { RestaurantRepository } from './restaurant.repository.js';
 import {
@@ -17,6 +17,11 @@ export function assertManages(user: AuthUser, ownerId: string): void {
 /** The search a list query asks for, its radius defaulted. */
 const searchOf = (query: ListQuery) => ({ ...query, radiusKm: query.radiusKm ?? DEFAULT_RADIUS_KM });
 
+const LIST: CacheScope = { kind: 'list' };
+const POPULAR: CacheScope = { kind: 'popular' };
+/** Pages sorted by popularity are reordered by every order placed; the others only by restaurant writes. */
+const listScope = (query: ListQuery): CacheScope => (query.sort === 'popular' ? POPULAR : LIST);
+
 export class RestaurantService {
   private readonly names = new WeakMap<ListQuery, string>();
 
@@ -30,7 +35,7 @@ export class RestaurantService {
   /** A page of the search, serialized (public and cached). */
   list(query: ListQuery): Promise<SerializedBody> {
     const search = searchOf(query);
-    return this.cache.read({ kind: 'list' }, this.cacheName(query), async () => {
+    return this.cache.read(listScope(query), this.cacheName(query), async () => {
       const now = this.clock();
       const { rows, total } = await this.restaurants.search(search, now);
       return { data: rows.map((row) => toRestaurant(row, now)), page: query.page, pageSize: query.pageSize, total };
@@ -53,7 +58,7 @@ export class RestaurantService {
 
   /** The page `list(query)` would give, if this process holds it and can answer at once. */
   heldList(query: ListQuery): SerializedBody | undefined {
-    return this.cache.held({ kind: 'list' }, this.cacheName(query));
+    return this.cache.held(listScope(query), this.cacheName(query));
   }
 
   /** The body `detail(id)` would give, if this process holds it and can answer at once. */
@@ -72,8 +77,13 @@ export class RestaurantService {
 
   async create(user: AuthUser, input: RestaurantInput): Promise<Restaurant> {
     const row = await this.restaurants.insert(user.id, { ...input, timeZone: input.timeZone ?? this.defaultTimeZone });
-    await this.cache.invalidate({ kind: 'list' });
+    await this.cache.invalidate(LIST, POPULAR);
     return toRestaurant(row, this.clock());
+  }
+
+  /** Every order placed reorders the pages sorted by popularity; call once it is counted. */
+  orderCounted(): Promise<void> {
+    return this.cache.invalidate(POPULAR);
   }
 
   async update(user: AuthUser, id: string, changes: RestaurantChanges): Promise<Restaurant> {
@@ -82,7 +92,7 @@ export class RestaurantService {
     assertManages(user, ownerId);
     const row = await this.restaurants.update(id, changes);
     if (!row) throw notFound('Restaurant');
-    await this.cache.invalidate({ kind: 'list' }, { kind: 'restaurant', id });
+    await this.cache.invalidate(LIST, POPULAR, { kind: 'restaurant', id });
     return toRestaurant(row, this.clock());
   }
 }
