@@ -11,11 +11,14 @@ import {
   createLogger,
   Database,
   deadLetterQueue,
+  DEFAULT_RETRY_DELAYS_MS,
+  dependencyUnavailable,
   type EventEnvelope,
   EventConsumer,
   ORDERS_EXCHANGE,
   OutboxRelay,
   PoisonMessageError,
+  retryQueue,
 } from '@foodflow/platform';
 import { eventually } from '@foodflow/platform/testing';
 import { ADMIN_DATABASE_URL, TEST_DATABASE, testEnv } from '../../../tests/setup/test-env.js';
@@ -252,7 +255,8 @@ class HeldBroker extends Broker {
 }
 
 describe('idempotent consumer', () => {
-  const running: { consumer: EventConsumer; queue: string }[] = [];
+  /** Each running consumer, with every queue the test leaves on the broker. */
+  const running: { consumer: EventConsumer; queues: string[] }[] = [];
 
   /** An event type of this test's own (types are `word.word`, letters and underscores). */
   const uniqueType = (name: string): string =>
@@ -260,24 +264,25 @@ describe('idempotent consumer', () => {
       .replace(/[^a-f]/g, '')
       .slice(0, 8)}`;
 
-  /** Starts a consumer on a queue of its own, bound to an event type of its own. */
+  /** Starts a consumer on a queue of its own (unless given one), bound to an event type of its own. */
   async function startConsumer(
     name: string,
     handle: ConsumerOptions['handle'],
     options: Partial<ConsumerOptions> = {},
   ): Promise<{ queue: string; key: string }> {
-    const queue = `platform-test.${randomUUID()}`;
+    const queue = options.queue ?? `platform-test.${randomUUID()}`;
     const key = uniqueType(name);
-    const consumer = new EventConsumer({ broker, db, logger, queue, bindings: [key], handle, ...options });
+    const consumer = new EventConsumer({ broker, db, logger, bindings: [key], handle, ...options, queue });
     await consumer.start();
-    running.push({ consumer, queue });
+    const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    running.push({ consumer, queues: [queue, ...delays.map((ms) => retryQueue(queue, ms)), deadLetterQueue(queue)] });
     return { queue, key };
   }
 
   afterEach(async () => {
-    for (const { consumer, queue } of running.splice(0)) {
+    for (const { consumer, queues } of running.splice(0)) {
       await consumer.stop();
-      for (const q of [queue, `${queue}.retry`, deadLetterQueue(queue)]) await channel.deleteQueue(q);
+      for (const q of queues) await channel.deleteQueue(q);
     }
   });
 
@@ -381,5 +386,92 @@ describe('idempotent consumer', () => {
     await publish(createEvent(key, {}));
     await eventually(async () => ((await deadLettered(queue)) === 1 ? true : undefined));
     expect(attempts).toBe(1);
+  });
+
+  it('when a retry with a short delay follows one with a long delay, then the short one is retried first', async () => {
+    const tries: string[] = [];
+    const longDelayMs = 600_000;
+    const { queue, key } = await startConsumer(
+      'backoff',
+      async (event) => {
+        tries.push(event.id);
+        const failing = (event.data as { failing: 'always' | 'once' }).failing;
+        if (failing === 'always' || tries.filter((id) => id === event.id).length === 1) {
+          throw new Error('temporarily broken');
+        }
+      },
+      { retryDelaysMs: [50, longDelayMs], maxAttempts: 5 },
+    );
+    const slow = createEvent(key, { failing: 'always' });
+    await publish(slow);
+    // Its second failure sends it to wait out the long delay.
+    await eventually(async () =>
+      (await channel.checkQueue(retryQueue(queue, longDelayMs))).messageCount === 1 ? true : undefined,
+    );
+    const quick = createEvent(key, { failing: 'once' });
+    await publish(quick);
+    // Far within the long delay (10 minutes): the quick retry must not wait behind the slow one.
+    await eventually(async () => ((await inboxMarks(quick.id)) === 1 ? true : undefined), 20_000);
+    expect(tries).toEqual([slow.id, slow.id, quick.id, quick.id]);
+    expect((await channel.checkQueue(retryQueue(queue, longDelayMs))).messageCount).toBe(1);
+  });
+
+  it('when the database stays unavailable past the last attempt, then the event is retried until it applies, never parked', async () => {
+    let attempts = 0;
+    const { queue, key } = await startConsumer(
+      'unavailable',
+      async () => {
+        attempts += 1;
+        if (attempts <= 4) throw dependencyUnavailable('The database');
+      },
+      { retryDelaysMs: [30], maxAttempts: 2 },
+    );
+    const event = createEvent(key, {});
+    await publish(event);
+    await eventually(async () => ((await inboxMarks(event.id)) === 1 ? true : undefined));
+    expect(attempts).toBe(5);
+    expect(await deadLettered(queue)).toBe(0);
+  });
+
+  it('when a retry still waits in the single retry queue of the earlier layout, then the consumer starts beside it and the retry comes back to it', async () => {
+    const queue = `platform-test.${randomUUID()}`;
+    const earlierRetryQueue = `${queue}.retry`;
+    // Declared exactly as earlier versions did, each message carrying its own TTL.
+    await channel.assertQueue(earlierRetryQueue, {
+      durable: true,
+      arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+    });
+    try {
+      const handled: string[] = [];
+      const { key } = await startConsumer('earlier', async (event) => void handled.push(event.id), { queue });
+      const event = createEvent(key, {});
+      channel.sendToQueue(earlierRetryQueue, Buffer.from(JSON.stringify(event)), {
+        persistent: true,
+        messageId: event.id,
+        expiration: '50',
+        headers: { 'x-attempts': 1 },
+      });
+      await eventually(async () => (handled.length > 0 ? true : undefined));
+      expect(handled).toEqual([event.id]);
+    } finally {
+      await channel.deleteQueue(earlierRetryQueue);
+    }
+  });
+
+  it('when a retry delay is not a whole positive number of milliseconds, then the consumer refuses to be built', () => {
+    for (const retryDelaysMs of [[], [1000, 1.5], [0]]) {
+      expect(
+        () =>
+          new EventConsumer({
+            broker,
+            db,
+            logger,
+            queue: 'unused',
+            bindings: [],
+            handle: async () => undefined,
+            retryDelaysMs,
+          }),
+      ).toThrow('retryDelaysMs of unused must be whole positive milliseconds');
+    }
   });
 });

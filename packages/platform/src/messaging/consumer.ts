@@ -39,28 +39,50 @@ export interface ConsumerOptions {
   prefetch?: number;
   /** Tries before a failing message is parked in the dead-letter queue. */
   maxAttempts?: number;
-  /** Delay before retry n (1-based); the last value repeats. */
+  /** Delay before retry n (1-based), in whole milliseconds; the last value repeats. */
   retryDelaysMs?: number[];
 }
 
 const ATTEMPTS_HEADER = 'x-attempts';
 const CONSUMED_METRIC = 'events_consumed_total';
+export const DEFAULT_RETRY_DELAYS_MS: readonly number[] = [1000, 5000, 15_000, 60_000];
 
-/** Queue names derived from the consumer's queue: its retry (delay) queue and its dead-letter queue. */
-export const retryQueue = (queue: string): string => `${queue}.retry`;
+/**
+ * Queue names derived from the consumer's queue: one delay queue per retry delay, and its dead-letter queue.
+ * The delay is part of the name because a queue's TTL is one of its arguments, which cannot change once the
+ * queue exists.
+ */
+export const retryQueue = (queue: string, delayMs: number): string => `${queue}.retry.${delayMs}`;
 export const deadLetterQueue = (queue: string): string => `${queue}.dlq`;
 
 /**
- * Declares the queue topology: `queue` dead-letters into `queue.dlq` (the parking lot); `queue.retry`
- * holds a message for its per-message TTL, then dead-letters it back into `queue`.
+ * Declares the queue topology: `queue` dead-letters into `queue.dlq` (the parking lot); each
+ * `queue.retry.<ms>` holds what it is given for that long, then dead-letters it back into `queue`.
+ *
+ * The delay is a queue's TTL, not each message's: RabbitMQ expires only the message at the head of a queue,
+ * so in one queue of mixed per-message TTLs a short retry would wait behind every longer one ahead of it.
+ * With one TTL per queue, the head is always the first to expire.
+ *
+ * Earlier versions delayed every retry in one `queue.retry` queue with per-message TTLs. It is no longer
+ * declared and is left alone: what it still holds expires back into `queue` as before, and an instance
+ * not yet upgraded may still send to it (deleting it under that instance would silently drop its retries).
+ * Once every instance runs this version and it is empty, an operator may delete it. A delay dropped from
+ * `retryDelaysMs` likewise leaves its queue behind, draining into `queue`.
  */
-export async function declareConsumerQueues(channel: ConfirmChannel, queue: string, bindings: string[]): Promise<void> {
+export async function declareConsumerQueues(
+  channel: ConfirmChannel,
+  queue: string,
+  bindings: string[],
+  retryDelaysMs: readonly number[],
+): Promise<void> {
   await assertExchange(channel);
   await channel.assertQueue(deadLetterQueue(queue), { durable: true });
-  await channel.assertQueue(retryQueue(queue), {
-    durable: true,
-    arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
-  });
+  for (const delayMs of new Set(retryDelaysMs)) {
+    await channel.assertQueue(retryQueue(queue, delayMs), {
+      durable: true,
+      arguments: { 'x-message-ttl': delayMs, 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': queue },
+    });
+  }
   await channel.assertQueue(queue, {
     durable: true,
     arguments: { 'x-dead-letter-exchange': '', 'x-dead-letter-routing-key': deadLetterQueue(queue) },
@@ -68,19 +90,33 @@ export async function declareConsumerQueues(channel: ConfirmChannel, queue: stri
   for (const pattern of bindings) await channel.bindQueue(queue, ORDERS_EXCHANGE, pattern);
 }
 
+type Delays = readonly [number, ...number[]];
+
+/** Each delay names a queue and becomes its TTL, which RabbitMQ takes only as a whole number of ms. */
+const isDelays = (delays: readonly number[]): delays is Delays =>
+  delays.length > 0 && delays.every((ms) => Number.isInteger(ms) && ms > 0);
+
 /**
  * An idempotent event consumer. Each message is handled in a database transaction that first inserts
  * its event id into the service's `inbox` table; a duplicate conflicts and is acknowledged untouched.
- * Failures are retried with backoff through the retry queue and, after `maxAttempts`, parked in the
+ * Failures are retried with backoff through the delay queues and, after `maxAttempts`, parked in the
  * dead-letter queue while the rest keeps flowing. An unavailable database is retried without limit:
  * the message is fine, the moment is not.
  */
 export class EventConsumer {
   private channel: ChannelWrapper | undefined;
   private readonly outcomes;
+  private readonly retryDelaysMs: Delays;
   private inFlight = 0;
 
   constructor(private readonly options: ConsumerOptions) {
+    const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
+    if (!isDelays(delays)) {
+      throw new Error(
+        `retryDelaysMs of ${options.queue} must be whole positive milliseconds, got [${delays.join(', ')}]`,
+      );
+    }
+    this.retryDelaysMs = delays;
     // One series per queue: a service's several consumers share the counter, registered by the first.
     const registered = options.metrics?.registry.getSingleMetric(CONSUMED_METRIC) as
       Counter<'queue' | 'type' | 'outcome'> | undefined;
@@ -95,7 +131,9 @@ export class EventConsumer {
 
   async start(): Promise<void> {
     const { broker, queue, bindings } = this.options;
-    this.channel = broker.createChannel((channel) => declareConsumerQueues(channel, queue, bindings));
+    this.channel = broker.createChannel((channel) =>
+      declareConsumerQueues(channel, queue, bindings, this.retryDelaysMs),
+    );
     await this.channel.consume(queue, (msg) => void this.onMessage(msg), {
       prefetch: this.options.prefetch ?? 20,
     });
@@ -196,15 +234,15 @@ export class EventConsumer {
       channel.nack(msg, false, false);
       return;
     }
-    const delays = this.options.retryDelaysMs ?? [1000, 5000, 15_000, 60_000];
-    const delay = delays[Math.min(Math.max(attempts, 1), delays.length) - 1] ?? 1000;
+    const delays = this.retryDelaysMs;
+    // An unavailable database on the first try counts no attempt, yet still waits the first delay.
+    const delay = delays[Math.min(Math.max(attempts, 1), delays.length) - 1] ?? delays[0];
     logger.warn(`Event ${event.type} failed; retrying in ${delay} ms`, { err, event: { id: event.id } });
     try {
       // The copy is confirmed before the original is acknowledged, so a crash in between duplicates, never loses.
-      await channel.sendToQueue(retryQueue(queue), msg.content, {
+      await channel.sendToQueue(retryQueue(queue, delay), msg.content, {
         ...msg.properties,
         persistent: true,
-        expiration: String(delay),
         headers: { ...msg.properties.headers, [ATTEMPTS_HEADER]: attempts },
       });
       this.count(event.type, 'retried');
