@@ -149,6 +149,26 @@ describe('transactional outbox', () => {
     }
   });
 
+  it('when a commit notifies the channel the relay listens on, then the relay publishes it with no poll due and no wake from this process', async () => {
+    const { messages } = await collector('platformtest.notified');
+    // Committed before the relay starts and announced on another channel, so only the relay's first drain
+    // publishes it: once it arrives, that drain has claimed its batch and takes nothing more.
+    const waiting = createEvent('platformtest.notified', { n: 1 });
+    await db.transaction((client) => appendToOutbox(client, 'platform_test_elsewhere', waiting));
+    const relay = new OutboxRelay({ db, broker, logger, channel: 'platform_test_notified', pollIntervalMs: 600_000 });
+    await relay.start();
+    try {
+      await eventually(async () => (messages.length > 0 ? true : undefined));
+      const notified = createEvent('platformtest.notified', { n: 2 });
+      await db.transaction((client) => appendToOutbox(client, 'platform_test_notified', notified));
+      // Far within the first poll (10 minutes away): only the notification can have woken the relay.
+      await eventually(async () => (messages.length > 1 ? true : undefined), 20_000);
+      expect(messages.map((m) => m.properties.messageId)).toEqual([waiting.id, notified.id]);
+    } finally {
+      await relay.stop();
+    }
+  });
+
   it('when events commit faster than the batch interval, then every one is published, in commit order', async () => {
     const { messages } = await collector('platformtest.batched');
     const relay = new OutboxRelay({
