@@ -4,10 +4,16 @@ import type amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ORDERS_EXCHANGE } from '@foodflow/platform';
 import { eventually, http } from '@foodflow/platform/testing';
-import { FakePeers, newCustomer, openTestChannel, type OrderServiceUnderTest, startOrderService } from './support.js';
+import {
+  newCustomer,
+  openTestChannel,
+  type OrderServiceUnderTest,
+  PeerServices,
+  startOrderService,
+} from './support.js';
 
 const CHECKOUTS = 200;
-const peers = new FakePeers();
+const peers = new PeerServices();
 let svc: OrderServiceUnderTest;
 const queue = `order-test.created.${randomUUID()}`;
 
@@ -17,7 +23,7 @@ const rabbitmqctl = (command: 'stop_app' | 'start_app'): void => {
 
 beforeAll(async () => {
   await peers.start();
-  svc = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: peers.baseUrl });
+  svc = await startOrderService({ peers });
   const { channel, close } = await openTestChannel();
   // Durable, so it outlives the broker's stop and collects everything published after the restart.
   await channel.assertQueue(queue, { durable: true });
@@ -44,8 +50,8 @@ async function inBatches<T, R>(items: T[], limit: number, task: (item: T) => Pro
 
 describe('broker outage', () => {
   it('when RabbitMQ is stopped during 200 checkouts and started again, then every order.created arrives exactly once', async () => {
-    const restaurant = peers.addRestaurant({ minOrderCents: 0 });
-    const customers = Array.from({ length: CHECKOUTS }, () => newCustomer(peers));
+    const restaurant = await peers.addRestaurant({ minOrderCents: 0 });
+    const customers = await inBatches(Array.from({ length: CHECKOUTS }), 20, () => newCustomer(peers));
     await inBatches(customers, 20, (customer) =>
       http('POST', `${svc.baseUrl}/api/cart/items`, {
         token: customer.token,

@@ -1,15 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '@foodflow/platform/testing';
-import { deadUrl, FakePeers, type OrderServiceUnderTest, startOrderService, tokenFor } from './support.js';
+import { type OrderServiceUnderTest, PeerServices, startOrderService, tokenFor } from './support.js';
 
-const peers = new FakePeers();
+const peers = new PeerServices();
 let svc: OrderServiceUnderTest;
 let url: string;
 
 beforeAll(async () => {
   await peers.start();
-  svc = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: peers.baseUrl });
+  svc = await startOrderService({ peers });
   url = `${svc.baseUrl}/api/cart`;
 });
 
@@ -28,7 +28,7 @@ describe('cart', () => {
   });
 
   it('when a customer adds items, then they are priced from the menu and the cart expires in 7 days', async () => {
-    const restaurant = peers.addRestaurant();
+    const restaurant = await peers.addRestaurant();
     const [pizza, dessert] = restaurant.items;
     const customerId = randomUUID();
     const token = tokenFor('customer', customerId);
@@ -51,7 +51,7 @@ describe('cart', () => {
   });
 
   it('when an item already in the cart is added again, then its quantity is set to the new one', async () => {
-    const restaurant = peers.addRestaurant();
+    const restaurant = await peers.addRestaurant();
     const item = restaurant.items[0];
     const token = tokenFor('customer');
 
@@ -64,8 +64,8 @@ describe('cart', () => {
   });
 
   it('when an item of another restaurant is added, then 409 CART_RESTAURANT_MISMATCH and the cart is unchanged', async () => {
-    const first = peers.addRestaurant();
-    const second = peers.addRestaurant();
+    const first = await peers.addRestaurant();
+    const second = await peers.addRestaurant();
     const token = tokenFor('customer');
     await add(token, { menuItemId: first.items[0]?.id, quantity: 1 });
 
@@ -79,8 +79,8 @@ describe('cart', () => {
   });
 
   it('when the last item is removed, then the cart is empty and may take another restaurant', async () => {
-    const first = peers.addRestaurant();
-    const second = peers.addRestaurant();
+    const first = await peers.addRestaurant();
+    const second = await peers.addRestaurant();
     const token = tokenFor('customer');
     await add(token, { menuItemId: first.items[0]?.id, quantity: 1 });
     await add(token, { menuItemId: first.items[1]?.id, quantity: 1 });
@@ -97,7 +97,7 @@ describe('cart', () => {
   });
 
   it('when an item not in the cart is removed, then the cart is returned unchanged', async () => {
-    const restaurant = peers.addRestaurant();
+    const restaurant = await peers.addRestaurant();
     const token = tokenFor('customer');
     await add(token, { menuItemId: restaurant.items[0]?.id, quantity: 1 });
 
@@ -108,7 +108,7 @@ describe('cart', () => {
   });
 
   it('when two customers fill carts, then each sees only their own', async () => {
-    const restaurant = peers.addRestaurant();
+    const restaurant = await peers.addRestaurant();
     const alice = tokenFor('customer');
     const bob = tokenFor('customer');
     await add(alice, { menuItemId: restaurant.items[0]?.id, quantity: 4 });
@@ -126,7 +126,7 @@ describe('cart', () => {
     ['a menu item id that is not a UUID', { menuItemId: 'pizza' }],
     ['a client-supplied price', { unitPriceCents: 1 }],
   ])('when the request has %s, then 400 VALIDATION_FAILED', async (_case, change) => {
-    const restaurant = peers.addRestaurant();
+    const restaurant = await peers.addRestaurant();
     const res = await add(tokenFor('customer'), { menuItemId: restaurant.items[0]?.id, quantity: 1, ...change });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
@@ -144,16 +144,16 @@ describe('cart', () => {
   });
 
   it('when the menu item is switched off, then 409 ITEM_UNAVAILABLE', async () => {
-    const restaurant = peers.addRestaurant();
+    const restaurant = await peers.addRestaurant();
     const item = restaurant.items[0];
-    if (item) item.isAvailable = false;
+    if (item) await peers.changeItem(restaurant, item, { isAvailable: false });
     const res = await add(tokenFor('customer'), { menuItemId: item?.id, quantity: 1 });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('ITEM_UNAVAILABLE');
   });
 
   it.each(['restaurant_owner', 'driver', 'admin'] as const)('when a %s uses the cart, then 403', async (role) => {
-    const restaurant = peers.addRestaurant();
+    const restaurant = await peers.addRestaurant();
     const token = tokenFor(role);
     const [get, post, del] = await Promise.all([
       http('GET', url, { token }),
@@ -171,23 +171,19 @@ describe('cart', () => {
   });
 
   it('when the restaurant service is down, then adding answers 503 while the stored cart stays readable', async () => {
-    const restaurant = peers.addRestaurant();
-    const customerId = randomUUID();
-    const token = tokenFor('customer', customerId);
+    const restaurant = await peers.addRestaurant();
+    const token = tokenFor('customer');
     await add(token, { menuItemId: restaurant.items[0]?.id, quantity: 1 });
-    const cut = await startOrderService({ restaurantUrl: await deadUrl(), userUrl: peers.baseUrl });
+    await peers.stopRestaurantService();
     try {
-      const res = await http('POST', `${cut.baseUrl}/api/cart/items`, {
-        token,
-        body: { menuItemId: restaurant.items[1]?.id, quantity: 1 },
-      });
+      const res = await add(token, { menuItemId: restaurant.items[1]?.id, quantity: 1 });
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
-      const cart = await http('GET', `${cut.baseUrl}/api/cart`, { token });
+      const cart = await http('GET', url, { token });
       expect(cart.status).toBe(200);
       expect(cart.body.items).toHaveLength(1);
     } finally {
-      await cut.close();
+      await peers.startRestaurantService();
     }
   });
 });

@@ -1,23 +1,24 @@
 import { randomUUID } from 'node:crypto';
-import { createServer } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { http, startHttp } from '@foodflow/platform/testing';
+import { http } from '@foodflow/platform/testing';
 import {
+  type Customer,
   deadUrl,
-  FakePeers,
-  type FakeRestaurant,
   newCustomer,
   type OrderServiceUnderTest,
+  PeerServices,
+  type Restaurant,
+  sampleAddress,
   startOrderService,
   tokenFor,
 } from './support.js';
 
-const peers = new FakePeers();
+const peers = new PeerServices();
 let svc: OrderServiceUnderTest;
 
 beforeAll(async () => {
   await peers.start();
-  svc = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: peers.baseUrl });
+  svc = await startOrderService({ peers });
 });
 
 afterAll(async () => {
@@ -25,9 +26,7 @@ afterAll(async () => {
   await peers.stop();
 });
 
-type Customer = ReturnType<typeof newCustomer>;
-
-async function fillCart(customer: Customer, restaurant: FakeRestaurant, quantities = [1, 2]): Promise<void> {
+async function fillCart(customer: Customer, restaurant: Restaurant, quantities = [1, 2]): Promise<void> {
   for (const [index, quantity] of quantities.entries()) {
     const res = await http('POST', `${svc.baseUrl}/api/cart/items`, {
       token: customer.token,
@@ -66,8 +65,8 @@ async function writtenFor(customerId: string) {
 
 describe('checkout', () => {
   it('when a customer checks out with a card, then a pending order is created with an authorized payment and the cart is emptied', async () => {
-    const restaurant = peers.addRestaurant({ deliveryFeeCents: 299 });
-    const customer = newCustomer(peers);
+    const restaurant = await peers.addRestaurant({ deliveryFeeCents: 299 });
+    const customer = await newCustomer(peers);
     await fillCart(customer, restaurant, [1, 2]);
 
     const res = await http('POST', `${svc.baseUrl}/api/orders`, {
@@ -104,13 +103,7 @@ describe('checkout', () => {
       deliveryFeeCents: 299,
       totalCents: 2299,
       currency: 'USD',
-      deliveryAddress: {
-        label: 'Home',
-        street: 'Torstraße 1',
-        city: 'Berlin',
-        postalCode: '10119',
-        location: { lat: 52.53, lng: 13.41 },
-      },
+      deliveryAddress: sampleAddress(),
       payment: { method: 'card', status: 'authorized' },
       notes: 'Ring twice',
       statusHistory: [{ status: 'pending', at: expect.any(String), by: 'customer' }],
@@ -118,9 +111,15 @@ describe('checkout', () => {
       updatedAt: expect.any(String),
     });
     expect((await cartOf(customer)).body.items).toEqual([]);
-    expect(
-      svc.payments.ledger().filter((c) => c.amountCents === 2299 && c.state === 'authorized').length,
-    ).toBeGreaterThan(0);
+    const payment = await svc.db.query<{ provider_reference: string }>(
+      'SELECT provider_reference FROM payments WHERE order_id = $1',
+      [order.id],
+    );
+    expect(svc.payments.ledger().find((c) => c.reference === payment.rows[0]?.provider_reference)).toMatchObject({
+      amountCents: 2299,
+      currency: 'USD',
+      state: 'authorized',
+    });
 
     const { rows } = await svc.db.query(`SELECT payload FROM outbox WHERE payload->'data'->>'orderId' = $1`, [
       order.id,
@@ -146,8 +145,8 @@ describe('checkout', () => {
   });
 
   it('when a customer pays cash, then the payment is pending', async () => {
-    const restaurant = peers.addRestaurant();
-    const customer = newCustomer(peers);
+    const restaurant = await peers.addRestaurant();
+    const customer = await newCustomer(peers);
     await fillCart(customer, restaurant);
 
     const res = await checkout(customer, { addressId: customer.addressId, payment: { method: 'cash' } });
@@ -157,11 +156,11 @@ describe('checkout', () => {
   });
 
   it('when prices changed since the items were added, then the order uses the current prices', async () => {
-    const restaurant = peers.addRestaurant();
-    const customer = newCustomer(peers);
+    const restaurant = await peers.addRestaurant();
+    const customer = await newCustomer(peers);
     await fillCart(customer, restaurant, [2]);
     const pizza = restaurant.items[0];
-    if (pizza) pizza.priceCents = 1200;
+    if (pizza) await peers.changeItem(restaurant, pizza, { priceCents: 1200 });
 
     const res = await checkout(customer);
 
@@ -176,8 +175,8 @@ describe('checkout', () => {
       ['over 255 characters', 'k'.repeat(256)],
       ['containing spaces', 'two words'],
     ])('when it is %s, then 400 and nothing is written', async (_case, key) => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
 
       const res = await checkout(customer, undefined, key);
@@ -188,8 +187,8 @@ describe('checkout', () => {
     });
 
     it('when a request is retried with the same key and body, then the first response is replayed and one order exists', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
 
@@ -204,8 +203,8 @@ describe('checkout', () => {
     });
 
     it('when the same key comes with another body, then 422 IDEMPOTENCY_KEY_REUSED', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
       await checkout(customer, undefined, key);
@@ -217,9 +216,9 @@ describe('checkout', () => {
     });
 
     it('when another customer uses the same key, then it is theirs alone and makes their own order', async () => {
-      const restaurant = peers.addRestaurant();
-      const alice = newCustomer(peers);
-      const bob = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const alice = await newCustomer(peers);
+      const bob = await newCustomer(peers);
       await fillCart(alice, restaurant);
       await fillCart(bob, restaurant);
       const key = randomUUID();
@@ -233,8 +232,8 @@ describe('checkout', () => {
     });
 
     it('when a key is older than 24 hours, then it is free again and makes a new order', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
       const first = await checkout(customer, undefined, key);
@@ -251,8 +250,8 @@ describe('checkout', () => {
     });
 
     it('when a key was claimed by a request that never finished, then a retry takes it over after a minute', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
       const body = { addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_visa' } };
@@ -270,7 +269,7 @@ describe('checkout', () => {
     });
 
     it('when a key is held by a request still running, then 409 IDEMPOTENCY_IN_PROGRESS with Retry-After', async () => {
-      const customer = newCustomer(peers);
+      const customer = await newCustomer(peers);
       const key = randomUUID();
       const body = { addressId: customer.addressId, payment: { method: 'cash' } };
       const running = await checkout(customer, body, key);
@@ -289,8 +288,8 @@ describe('checkout', () => {
     });
 
     it('when 50 requests with one key arrive at once, then exactly one order and one payment are made', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
       const ledgerBefore = svc.payments.ledger().length;
@@ -310,8 +309,8 @@ describe('checkout', () => {
 
   describe('payment', () => {
     it('when the card is declined, then 402 PAYMENT_DECLINED, no order, the cart is kept, and a retry replays the 402', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
       const body = { addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_chargeDeclined' } };
@@ -332,7 +331,7 @@ describe('checkout', () => {
       ['a card without a token', { method: 'card' }],
       ['cash with a card token', { method: 'cash', cardToken: 'tok_visa' }],
     ])('when the payment has %s, then 400', async (_case, payment) => {
-      const customer = newCustomer(peers);
+      const customer = await newCustomer(peers);
       const res = await checkout(customer, { addressId: customer.addressId, payment });
       expect(res.status).toBe(400);
       expect(res.body.error.code).toBe('VALIDATION_FAILED');
@@ -341,7 +340,7 @@ describe('checkout', () => {
 
   describe('checks against the restaurant', () => {
     it('when the cart is empty, then 409 CART_EMPTY', async () => {
-      const customer = newCustomer(peers);
+      const customer = await newCustomer(peers);
       const res = await checkout(customer);
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('CART_EMPTY');
@@ -349,13 +348,13 @@ describe('checkout', () => {
     });
 
     it.each([
-      ['closed', { isOpen: false }],
+      ['closed at this hour', { openingHours: [] }],
       ['not accepting orders', { isAcceptingOrders: false }],
     ])('when the restaurant is %s, then 409 RESTAURANT_CLOSED and the cart is kept', async (_case, change) => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
-      Object.assign(restaurant, change);
+      await peers.changeRestaurant(restaurant, change);
 
       const res = await checkout(customer);
 
@@ -366,11 +365,11 @@ describe('checkout', () => {
     });
 
     it('when an item became unavailable, then 409 ITEM_UNAVAILABLE naming it', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const dessert = restaurant.items[1];
-      if (dessert) dessert.isAvailable = false;
+      if (dessert) await peers.changeItem(restaurant, dessert, { isAvailable: false });
 
       const res = await checkout(customer);
 
@@ -380,10 +379,11 @@ describe('checkout', () => {
     });
 
     it('when an item was deleted from the menu, then 409 ITEM_UNAVAILABLE', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
-      restaurant.items.splice(1, 1);
+      const dessert = restaurant.items[1];
+      if (dessert) await peers.deleteItem(restaurant, dessert);
 
       const res = await checkout(customer);
 
@@ -392,8 +392,8 @@ describe('checkout', () => {
     });
 
     it('when the subtotal is below the minimum order, then 409 BELOW_MINIMUM_ORDER', async () => {
-      const restaurant = peers.addRestaurant({ minOrderCents: 5000 });
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant({ minOrderCents: 5000 });
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant, [1]);
 
       const res = await checkout(customer);
@@ -404,56 +404,64 @@ describe('checkout', () => {
     });
 
     it('when the restaurant service is down, then 503, nothing is written, and a retry with the same key succeeds once it is back', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
-      const cut = await startOrderService({ restaurantUrl: await deadUrl(), userUrl: peers.baseUrl });
+      const authorizations = svc.payments.ledger().length;
+      await peers.stopRestaurantService();
       try {
-        const res = await checkout(customer, undefined, key, cut.baseUrl);
+        const res = await checkout(customer, undefined, key);
         expect(res.status).toBe(503);
         expect(res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
         expect(await writtenFor(customer.id)).toEqual({ orders: 0, payments: 0, events: 0, keys: 0 });
-        expect(cut.payments.ledger()).toEqual([]);
+        expect(svc.payments.ledger()).toHaveLength(authorizations);
         expect((await cartOf(customer)).body.items).toHaveLength(2);
       } finally {
-        await cut.close();
+        await peers.startRestaurantService();
       }
 
       const retry = await checkout(customer, undefined, key);
       expect(retry.status).toBe(201);
+      expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
     });
 
     it('when the restaurant service keeps failing, then the circuit opens and later calls no longer reach it', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
-      let calls = 0;
-      const broken = await startHttp(
-        createServer((_req, res) => {
-          calls += 1;
-          res.writeHead(500, { 'content-type': 'application/json' }).end('{}');
-        }),
-      );
-      const cut = await startOrderService({ restaurantUrl: broken.baseUrl, userUrl: peers.baseUrl });
+      // An instance of its own, so the circuit this test opens is not the one the other tests go through.
+      const cut = await startOrderService({ peers, env: { PEER_BREAKER_RESET_MS: '60000' } });
       try {
+        await peers.stopRestaurantService();
         const statuses = [];
-        for (let i = 0; i < 10; i += 1)
-          statuses.push((await checkout(customer, undefined, randomUUID(), cut.baseUrl)).status);
+        try {
+          for (let i = 0; i < 10; i += 1)
+            statuses.push((await checkout(customer, undefined, randomUUID(), cut.baseUrl)).status);
+        } finally {
+          await peers.startRestaurantService();
+        }
         expect(statuses).toEqual(Array(10).fill(503));
-        expect(calls).toBe(5);
+        // Filling the cart was priced, so the count is live: unchanged below means no call arrived.
+        const callsBefore = await peers.pricingCalls();
+        expect(callsBefore).toBeGreaterThan(0);
+
+        const whileOpen = await checkout(customer, undefined, randomUUID(), cut.baseUrl);
+
+        expect(whileOpen.status).toBe(503);
+        expect(await peers.pricingCalls()).toBe(callsBefore);
+        expect((await checkout(customer)).status).toBe(201);
       } finally {
         await cut.close();
-        await broken.close();
       }
     });
   });
 
   describe('delivery address', () => {
     it('when the address is not one of the customer saved, then 404 and nothing is written', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
-      const other = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
+      const other = await newCustomer(peers);
       await fillCart(customer, restaurant);
 
       const res = await checkout(customer, { addressId: other.addressId, payment: { method: 'cash' } });
@@ -464,10 +472,10 @@ describe('checkout', () => {
     });
 
     it('when the user service is down, then 503', async () => {
-      const restaurant = peers.addRestaurant();
-      const customer = newCustomer(peers);
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
-      const cut = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: await deadUrl() });
+      const cut = await startOrderService({ peers, env: { USER_SERVICE_URL: await deadUrl() } });
       try {
         const res = await checkout(customer, undefined, randomUUID(), cut.baseUrl);
         expect(res.status).toBe(503);
@@ -483,7 +491,7 @@ describe('checkout', () => {
     ['an address id that is not a UUID', { addressId: 'home' }],
     ['notes over 500 characters', { notes: 'x'.repeat(501) }],
   ])('when the body has %s, then 400', async (_case, change) => {
-    const customer = newCustomer(peers);
+    const customer = await newCustomer(peers);
     const res = await checkout(customer, { addressId: customer.addressId, payment: { method: 'cash' }, ...change });
     expect(res.status).toBe(400);
   });

@@ -4,31 +4,27 @@ import { createEvent, ORDERS_EXCHANGE } from '@foodflow/platform';
 import { eventually, http } from '@foodflow/platform/testing';
 import { DELIVERY_EVENTS_QUEUE } from '../src/delivery-events/delivery-events.consumer.js';
 import {
-  FakePeers,
-  type FakeRestaurant,
   newCustomer,
   openTestChannel,
   type OrderServiceUnderTest,
+  PeerServices,
   placeOrder,
   publishDeliveryEvent,
+  type Restaurant,
   startOrderService,
   tokenFor,
 } from './support.js';
 
-const peers = new FakePeers();
+const peers = new PeerServices();
 let svc: OrderServiceUnderTest;
-let restaurant: FakeRestaurant;
+let restaurant: Restaurant;
 let amqp: Awaited<ReturnType<typeof openTestChannel>>;
 const admin = tokenFor('admin');
 
 beforeAll(async () => {
   await peers.start();
-  svc = await startOrderService({
-    restaurantUrl: peers.baseUrl,
-    userUrl: peers.baseUrl,
-    consumerRetryDelaysMs: [300],
-  });
-  restaurant = peers.addRestaurant();
+  svc = await startOrderService({ peers, consumerRetryDelaysMs: [300] });
+  restaurant = await peers.addRestaurant();
   amqp = await openTestChannel();
 });
 
@@ -42,7 +38,7 @@ const read = async (id: string) => (await http('GET', `${svc.baseUrl}/api/orders
 
 /** An order the owner has brought to `ready`, as the delivery service would see it before assigning a driver. */
 async function readyOrder(payment?: Record<string, string>) {
-  const created = await placeOrder(svc.baseUrl, newCustomer(peers), restaurant, payment);
+  const created = await placeOrder(svc.baseUrl, await newCustomer(peers), restaurant, payment);
   const owner = tokenFor('restaurant_owner', restaurant.ownerId);
   for (const status of ['confirmed', 'preparing', 'ready']) {
     const res = await http('PUT', `${svc.baseUrl}/api/orders/${created.id}/status`, { token: owner, body: { status } });

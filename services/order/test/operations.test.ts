@@ -4,20 +4,20 @@ import { createLogger } from '@foodflow/platform';
 import { http } from '@foodflow/platform/testing';
 import { cleanUp } from '../src/maintenance/cleanup.js';
 import {
-  FakePeers,
   newCustomer,
   type OrderServiceUnderTest,
+  PeerServices,
   placeOrder,
   startOrderService,
   tokenFor,
 } from './support.js';
 
-const peers = new FakePeers();
+const peers = new PeerServices();
 let svc: OrderServiceUnderTest;
 
 beforeAll(async () => {
   await peers.start();
-  svc = await startOrderService({ restaurantUrl: peers.baseUrl, userUrl: peers.baseUrl });
+  svc = await startOrderService({ peers });
 });
 
 afterAll(async () => {
@@ -33,8 +33,8 @@ const metricValue = (text: string, series: RegExp): number => {
 describe('operations', () => {
   it('when orders are placed and moved, then the order metrics count them', async () => {
     const before = (await http('GET', `${svc.baseUrl}/metrics`)).body as string;
-    const restaurant = peers.addRestaurant();
-    const order = await placeOrder(svc.baseUrl, newCustomer(peers), restaurant);
+    const restaurant = await peers.addRestaurant();
+    const order = await placeOrder(svc.baseUrl, await newCustomer(peers), restaurant);
     await http('PUT', `${svc.baseUrl}/api/orders/${order.id}/status`, {
       token: tokenFor('restaurant_owner', restaurant.ownerId),
       body: { status: 'confirmed' },
@@ -60,11 +60,7 @@ describe('operations', () => {
   });
 
   it('when Redis is unreachable, then the cart answers 503 and readiness says which dependency is down', async () => {
-    const cut = await startOrderService({
-      restaurantUrl: peers.baseUrl,
-      userUrl: peers.baseUrl,
-      env: { REDIS_URL: 'redis://127.0.0.1:1/1' },
-    });
+    const cut = await startOrderService({ peers, env: { REDIS_URL: 'redis://127.0.0.1:1/1' } });
     try {
       const cart = await http('GET', `${cut.baseUrl}/api/cart`, { token: tokenFor('customer') });
       expect(cart.status).toBe(503);

@@ -2,157 +2,207 @@ import { randomUUID } from 'node:crypto';
 import { createServer } from 'node:http';
 import amqplib from 'amqplib';
 import {
-  AppError,
   Broker,
   createEvent,
-  createHttpApp,
   createLogger,
   createMetrics,
   createRedis,
   Database,
   type EventEnvelope,
+  type LatLng,
+  listen,
   ORDERS_EXCHANGE,
   type Redis,
-  requireService,
   type Role,
 } from '@foodflow/platform';
-import { generateTestKeys, http, type RunningApp, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
+import { generateTestKeys, http, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import { testEnv } from '../../../tests/setup/test-env.js';
+import {
+  createCategory,
+  createItem,
+  createRestaurant,
+  startRestaurantService,
+  type TestRestaurantService,
+} from '../../restaurant/test/support.js';
+import { register, sampleAddress, startUserService, type TestUserService } from '../../user/test/support.js';
 import { createApp, type OrderApp } from '../src/app.js';
 import { loadConfig } from '../src/config.js';
+import type { AuthorizationRequest, AuthorizationResult } from '../src/payments/payment-provider.js';
 import { TestPaymentProvider } from '../src/payments/test-payment-provider.js';
 
-const DEV_INTERNAL_SECRET = 'development-internal-secret-change-me-0000';
+export { sampleAddress } from '../../user/test/support.js';
 
-export interface FakeMenuItem {
+const keys = generateTestKeys();
+
+/** A token every service under test accepts (they all verify with this run's public key). */
+export const tokenFor = (role: Role, sub: string = randomUUID()): string =>
+  signTestAccessToken({ privateKey: keys.privateKey, sub, role });
+
+export interface MenuItem {
   id: string;
   name: string;
   priceCents: number;
-  isAvailable: boolean;
 }
 
-export interface FakeRestaurant {
+/** A restaurant created through the restaurant service's API, with the menu the tests order from. */
+export interface Restaurant {
   restaurantId: string;
   ownerId: string;
-  name: string;
-  location: { lat: number; lng: number };
-  currency: string;
-  deliveryFeeCents: number;
-  minOrderCents: number;
-  isOpen: boolean;
-  isAcceptingOrders: boolean;
-  items: FakeMenuItem[];
+  location: LatLng;
+  /** Margherita (900), Tiramisu (550) and Espresso (250). */
+  items: MenuItem[];
 }
 
-export interface FakeAddress {
+export interface Customer {
   id: string;
-  label: string;
-  street: string;
-  city: string;
-  postalCode: string;
-  location: { lat: number; lng: number };
-  isDefault: boolean;
+  token: string;
+  addressId: string;
+}
+
+const MENU = [
+  { name: 'Margherita', priceCents: 900 },
+  { name: 'Tiramisu', priceCents: 550 },
+  { name: 'Espresso', priceCents: 250 },
+];
+
+/** Fails the test with the answer when a call that sets the scene does not succeed. */
+function expectStatus<T>(res: { status: number; body: T }, status: number, what: string): T {
+  if (res.status !== status) throw new Error(`${what} answered ${res.status}: ${JSON.stringify(res.body)}`);
+  return res.body;
 }
 
 /**
- * Plays the restaurant and user services at their HTTP boundary: their internal endpoints, behind the
- * same service authentication, answering from data the test controls.
+ * The order service's peers, for real: the user and restaurant services on free ports against the same
+ * test database, Redis and broker. Tests set the scene through their public APIs, as their users would.
  */
-export class FakePeers {
-  readonly restaurants = new Map<string, FakeRestaurant>();
-  private readonly addresses = new Map<string, FakeAddress>();
-  private running: RunningApp | undefined;
+export class PeerServices {
+  private userService: TestUserService | undefined;
+  private restaurantService: TestRestaurantService | undefined;
+  private restaurantPort = 0;
 
-  get baseUrl(): string {
-    if (!this.running) throw new Error('The fake peers are not running');
-    return this.running.baseUrl;
+  get userUrl(): string {
+    return this.running(this.userService).baseUrl;
+  }
+
+  get restaurantUrl(): string {
+    return this.running(this.restaurantService).baseUrl;
   }
 
   async start(): Promise<void> {
-    const logger = createLogger({ service: 'fake-peers', silent: true });
-    const guard = (self: string) => requireService({ secret: DEV_INTERNAL_SECRET, self, allowed: ['order-service'] });
-    const app = createHttpApp({
-      logger,
-      metrics: createMetrics('fake-peers'),
-      health: [],
-      routes: (router) => {
-        router.post('/internal/pricing', guard('restaurant-service'), (req, res) => {
-          res.json(this.price(req.body.items as { menuItemId: string; quantity: number }[]));
-        });
-        router.get('/internal/users/:userId/addresses/:addressId', guard('user-service'), (req, res) => {
-          const address = this.addresses.get(`${req.params['userId']}:${req.params['addressId']}`);
-          if (!address) throw new AppError('NOT_FOUND', 'Address not found');
-          res.json(address);
-        });
-      },
-    });
-    this.running = await startHttp(app);
+    [this.userService, this.restaurantService] = await Promise.all([
+      startUserService({}, keys),
+      startRestaurantService({ env: { JWT_PUBLIC_KEY: keys.publicKey } }),
+    ]);
+    this.restaurantPort = Number(new URL(this.restaurantService.baseUrl).port);
   }
 
   async stop(): Promise<void> {
-    await this.running?.close();
+    await Promise.all([this.userService?.close(), this.restaurantService?.close()]);
   }
 
-  addRestaurant(overrides: Partial<Omit<FakeRestaurant, 'items'>> = {}): FakeRestaurant {
-    const restaurant: FakeRestaurant = {
-      restaurantId: randomUUID(),
-      ownerId: randomUUID(),
-      name: 'Trattoria Test',
-      location: { lat: 52.52, lng: 13.405 },
-      currency: 'USD',
-      deliveryFeeCents: 299,
-      minOrderCents: 1000,
-      isOpen: true,
-      isAcceptingOrders: true,
-      ...overrides,
-      items: [
-        { id: randomUUID(), name: 'Margherita', priceCents: 900, isAvailable: true },
-        { id: randomUUID(), name: 'Tiramisu', priceCents: 550, isAvailable: true },
-        { id: randomUUID(), name: 'Espresso', priceCents: 250, isAvailable: true },
-      ],
-    };
-    this.restaurants.set(restaurant.restaurantId, restaurant);
-    return restaurant;
+  /** The restaurant service stops answering: its port refuses connections, as when its process is down. */
+  async stopRestaurantService(): Promise<void> {
+    const { server } = this.running(this.restaurantService);
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeAllConnections();
+    await closed;
   }
 
-  addAddress(userId: string): FakeAddress {
-    const address: FakeAddress = {
-      id: randomUUID(),
-      label: 'Home',
-      street: 'Torstraße 1',
-      city: 'Berlin',
-      postalCode: '10119',
-      location: { lat: 52.53, lng: 13.41 },
-      isDefault: true,
-    };
-    this.addresses.set(`${userId}:${address.id}`, address);
-    return address;
+  /** The restaurant service is back, at the address the order service knows. */
+  async startRestaurantService(): Promise<void> {
+    const { server } = this.running(this.restaurantService);
+    if (!server.listening) await listen(server, this.restaurantPort, '127.0.0.1');
   }
 
-  private price(items: { menuItemId: string; quantity: number }[]) {
-    const found = items.map((line) => {
-      for (const restaurant of this.restaurants.values()) {
-        const item = restaurant.items.find((i) => i.id === line.menuItemId);
-        if (item) return { restaurant, item, quantity: line.quantity };
-      }
-      throw new AppError('NOT_FOUND', `Menu item ${line.menuItemId} not found`);
-    });
-    const restaurant = found[0]?.restaurant;
-    if (!restaurant || found.some((f) => f.restaurant !== restaurant)) {
-      throw new AppError('CART_RESTAURANT_MISMATCH', 'The items belong to different restaurants');
+  /** How many pricing requests the restaurant service has answered so far. */
+  async pricingCalls(): Promise<number> {
+    const metrics = await http<string>('GET', `${this.restaurantUrl}/metrics`);
+    return metrics.body
+      .split('\n')
+      .filter((line) => /^http_request_duration_seconds_count\{.*route="\/internal\/pricing"/.test(line))
+      .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  }
+
+  /** A restaurant open around the clock, owned by a new owner, with the three dishes of `MENU`. */
+  async addRestaurant(changes: { deliveryFeeCents?: number; minOrderCents?: number } = {}): Promise<Restaurant> {
+    const service = this.running(this.restaurantService);
+    const ownerId = randomUUID();
+    const owner = tokenFor('restaurant_owner', ownerId);
+    const created = await createRestaurant(service, owner, changes);
+    const category = await createCategory(service, owner, created.id);
+    const items: MenuItem[] = [];
+    for (const dish of MENU) {
+      const item = await createItem(service, owner, category.id, dish);
+      items.push({ id: item.id, name: item.name, priceCents: item.priceCents });
     }
-    const { items: _menu, ...info } = restaurant;
-    return {
-      restaurant: info,
-      lines: found.map(({ item, quantity }) => ({
-        menuItemId: item.id,
-        name: item.name,
-        unitPriceCents: item.priceCents,
-        quantity,
-        lineTotalCents: item.priceCents * quantity,
-        isAvailable: item.isAvailable,
-      })),
-    };
+    return { restaurantId: created.id, ownerId, location: created.address.location, items };
+  }
+
+  /** `PUT /api/restaurants/:id` by its owner: opening hours, `isAcceptingOrders`, fees. */
+  async changeRestaurant(restaurant: Restaurant, changes: Record<string, unknown>): Promise<void> {
+    const res = await http('PUT', `${this.restaurantUrl}/api/restaurants/${restaurant.restaurantId}`, {
+      token: tokenFor('restaurant_owner', restaurant.ownerId),
+      body: changes,
+    });
+    expectStatus(res, 200, 'Changing the restaurant');
+  }
+
+  /** `PUT /api/menus/items/:id` by the restaurant's owner: price, availability. */
+  async changeItem(restaurant: Restaurant, item: MenuItem, changes: Record<string, unknown>): Promise<void> {
+    const res = await http('PUT', `${this.restaurantUrl}/api/menus/items/${item.id}`, {
+      token: tokenFor('restaurant_owner', restaurant.ownerId),
+      body: changes,
+    });
+    expectStatus(res, 200, 'Changing the menu item');
+  }
+
+  async deleteItem(restaurant: Restaurant, item: MenuItem): Promise<void> {
+    const res = await http('DELETE', `${this.restaurantUrl}/api/menus/items/${item.id}`, {
+      token: tokenFor('restaurant_owner', restaurant.ownerId),
+    });
+    expectStatus(res, 204, 'Deleting the menu item');
+  }
+
+  /** Saves `sampleAddress()` for the customer the token belongs to; returns the address id. */
+  async addAddress(customerToken: string): Promise<string> {
+    const res = await http('POST', `${this.userUrl}/api/users/addresses`, {
+      token: customerToken,
+      body: sampleAddress(),
+    });
+    return expectStatus(res, 201, 'Saving the address').id;
+  }
+
+  private running<T>(service: T | undefined): T {
+    if (!service) throw new Error('The peer services are not running');
+    return service;
+  }
+}
+
+/**
+ * The card network's test mode (the one part outside the platform the tests may play): it can keep the
+ * next authorization waiting until the test lets it go, so a checkout can be caught in flight.
+ */
+export class HoldableCardNetwork extends TestPaymentProvider {
+  private hold: { reached: () => void; released: Promise<void> } | undefined;
+
+  /** The next authorization waits inside the network until `release()`; `reached` settles once it is there. */
+  holdNextAuthorization(): { reached: Promise<void>; release: () => void } {
+    let reached!: () => void;
+    let release!: () => void;
+    const reachedPromise = new Promise<void>((resolve) => (reached = resolve));
+    const released = new Promise<void>((resolve) => (release = resolve));
+    this.hold = { reached, released };
+    return { reached: reachedPromise, release };
+  }
+
+  override async authorize(request: AuthorizationRequest): Promise<AuthorizationResult> {
+    const hold = this.hold;
+    this.hold = undefined;
+    if (hold) {
+      hold.reached();
+      await hold.released;
+    }
+    return super.authorize(request);
   }
 }
 
@@ -161,28 +211,22 @@ export interface OrderServiceUnderTest {
   db: Database;
   redis: Redis;
   broker: Broker;
-  payments: TestPaymentProvider;
+  payments: HoldableCardNetwork;
   service: OrderApp;
   close(): Promise<void>;
 }
 
-const keys = generateTestKeys();
-
-export const tokenFor = (role: Role, sub: string = randomUUID()): string =>
-  signTestAccessToken({ privateKey: keys.privateKey, sub, role });
-
-/** The real order service on a free port, against the test PostgreSQL, Redis and RabbitMQ. */
+/** The real order service on a free port, against the test PostgreSQL, Redis and RabbitMQ and the real peers. */
 export async function startOrderService(options: {
-  restaurantUrl: string;
-  userUrl: string;
+  peers: PeerServices;
   env?: Record<string, string>;
   consumerRetryDelaysMs?: number[];
 }): Promise<OrderServiceUnderTest> {
   const config = loadConfig(
     testEnv('orders_service', {
       JWT_PUBLIC_KEY: keys.publicKey,
-      RESTAURANT_SERVICE_URL: options.restaurantUrl,
-      USER_SERVICE_URL: options.userUrl,
+      RESTAURANT_SERVICE_URL: options.peers.restaurantUrl,
+      USER_SERVICE_URL: options.peers.userUrl,
       ...options.env,
     }),
   );
@@ -192,7 +236,7 @@ export async function startOrderService(options: {
   const redis = createRedis(config.redisUrl, logger, 'order-service-test');
   const broker = new Broker({ url: config.amqpUrl, logger, name: 'order-service-test' });
   await broker.waitForConnection();
-  const payments = new TestPaymentProvider();
+  const payments = new HoldableCardNetwork();
   const service = createApp({
     config,
     logger,
@@ -222,37 +266,33 @@ export async function startOrderService(options: {
   };
 }
 
-/** A customer with a saved address and a token. */
-export function newCustomer(peers: FakePeers): { id: string; token: string; addressId: string } {
-  const id = randomUUID();
-  return { id, token: tokenFor('customer', id), addressId: peers.addAddress(id).id };
+/** A customer registered with the user service, with a saved address and the access token it issued. */
+export async function newCustomer(peers: PeerServices): Promise<Customer> {
+  const { user, accessToken } = await register(peers.userUrl);
+  return { id: user.id, token: accessToken, addressId: await peers.addAddress(accessToken) };
 }
 
 /** Fills the customer's cart through the API and places a card order; returns the created order. */
 export async function placeOrder(
   baseUrl: string,
   customer: { token: string; addressId: string },
-  restaurant: FakeRestaurant,
+  restaurant: Restaurant,
   payment: Record<string, string> = { method: 'card', cardToken: 'tok_visa' },
 ) {
   const [first, second] = restaurant.items;
-  for (const [item, quantity] of [
-    [first, 1],
-    [second, 1],
-  ] as const) {
+  for (const item of [first, second]) {
     const added = await http('POST', `${baseUrl}/api/cart/items`, {
       token: customer.token,
-      body: { menuItemId: item?.id, quantity },
+      body: { menuItemId: item?.id, quantity: 1 },
     });
-    if (added.status !== 200) throw new Error(`Adding to the cart answered ${added.status}`);
+    expectStatus(added, 200, 'Adding to the cart');
   }
   const created = await http('POST', `${baseUrl}/api/orders`, {
     token: customer.token,
     headers: { 'Idempotency-Key': randomUUID() },
     body: { addressId: customer.addressId, payment },
   });
-  if (created.status !== 201) throw new Error(`Checkout answered ${created.status}: ${JSON.stringify(created.body)}`);
-  return created.body;
+  return expectStatus(created, 201, 'Checkout');
 }
 
 /** Publishes a delivery-flow event the way the delivery service does. */

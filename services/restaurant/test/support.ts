@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import type { Server } from 'node:http';
 import { Broker, createLogger, createMetrics, createRedis, Database, type Redis, type Role } from '@foodflow/platform';
 import { generateTestKeys, http, type RunningApp, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import { anywhere } from '../../../tests/setup/places.js';
@@ -13,6 +14,8 @@ export interface TestRestaurantService {
   db: Database;
   redis: Redis;
   broker: Broker;
+  /** Its HTTP server, so a test can stop and resume listening to play the service being down. */
+  server: Server;
   /** An access token for a user with this role (a fresh user unless `sub` is given). */
   token: (role: Role, sub?: string) => string;
   close: () => Promise<void>;
@@ -42,6 +45,7 @@ export async function startRestaurantService(
     db,
     redis,
     broker,
+    server: running.server,
     token: (role, sub = randomUUID()) => signTestAccessToken({ privateKey: keys.privateKey, sub, role }),
     close: async () => {
       await running.close();
