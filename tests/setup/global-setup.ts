@@ -12,11 +12,11 @@ import {
   TEST_VHOST,
 } from './test-env.js';
 
-const rabbitmqctl = (...args: string[]): string =>
+export const rabbitmqctl = (...args: string[]): string =>
   execFileSync('rabbitmqctl', ['-q', ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
 
 /** An empty RabbitMQ virtual host for the tests (needs `rabbitmqctl`, i.e. a local broker). */
-function freshVhost(vhost: string): void {
+export function freshVhost(vhost: string): void {
   try {
     if (
       rabbitmqctl('list_vhosts')

@@ -3,6 +3,8 @@ import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, deadLetterQueue, ORDERS_EXCHANGE } from '@foodflow/platform';
 import { eventually, http } from '@foodflow/platform/testing';
+import { freshVhost, rabbitmqctl } from '../../../tests/setup/global-setup.js';
+import { amqpUrl, TEST_VHOST } from '../../../tests/setup/test-env.js';
 import { ORDER_CREATED_QUEUE } from '../src/popularity/order-created.consumer.js';
 import { createRestaurant, startRestaurantService, type TestRestaurantService } from './support.js';
 
@@ -113,5 +115,40 @@ describe('order.created consumer', () => {
       const { rowCount } = await service.db.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id]);
       return rowCount === 1 ? true : undefined;
     });
+  });
+});
+
+describe('starting before any other service', () => {
+  // A broker of its own where nothing has declared anything: the order service has never run there.
+  const vhost = `${TEST_VHOST}_any_order`;
+  const exchanges = () => rabbitmqctl('list_exchanges', '-p', vhost, 'name', 'type', 'durable');
+  let alone: TestRestaurantService | undefined;
+  let outside: amqplib.ChannelModel | undefined;
+
+  beforeAll(() => freshVhost(vhost));
+  afterAll(async () => {
+    await outside?.close();
+    await alone?.close();
+    rabbitmqctl('delete_vhost', vhost);
+  });
+
+  it('when the service starts where orders_exchange does not exist, then it declares it and counts order.created published there', async () => {
+    expect(exchanges()).not.toContain(ORDERS_EXCHANGE);
+    alone = await startRestaurantService({ consume: true, env: { AMQP_URL: amqpUrl(vhost) } });
+    expect(exchanges()).toMatch(new RegExp(`^${ORDERS_EXCHANGE}\\ttopic\\ttrue$`, 'm'));
+
+    const restaurant = await createRestaurant(alone, alone.token('restaurant_owner'));
+    // Published as the order service publishes, by a connection that declares nothing.
+    outside = await amqplib.connect(amqpUrl(vhost));
+    const publisher = await outside.createConfirmChannel();
+    const event = orderCreated(restaurant.id);
+    publisher.publish(ORDERS_EXCHANGE, event.type, Buffer.from(JSON.stringify(event)), {
+      messageId: event.id,
+      type: event.type,
+      contentType: 'application/json',
+      persistent: true,
+    });
+    await publisher.waitForConfirms();
+    await eventually(async () => ((await orderCount(restaurant.id)) === 1 ? true : undefined));
   });
 });
