@@ -52,13 +52,56 @@ describe('service configuration', () => {
   });
 
   it('when running in production, then secrets and addresses have no development defaults', () => {
-    expect(() => loadServiceConfig(spec, { NODE_ENV: 'production', JWT_PUBLIC_KEY: keys.publicKey })).toThrow(
-      /DATABASE_URL[\s\S]*REDIS_URL[\s\S]*AMQP_URL[\s\S]*INTERNAL_API_SECRET/,
-    );
+    expect(() =>
+      loadServiceConfig({ ...spec, broker: true }, { NODE_ENV: 'production', JWT_PUBLIC_KEY: keys.publicKey }),
+    ).toThrow(/DATABASE_URL[\s\S]*REDIS_URL[\s\S]*AMQP_URL[\s\S]*INTERNAL_API_SECRET/);
+  });
+
+  it('when a service uses no broker, then it neither needs nor gets the broker address, even in production', () => {
+    const production = {
+      NODE_ENV: 'production',
+      JWT_PUBLIC_KEY: keys.publicKey,
+      DATABASE_URL: 'postgres://example_service:secret@db.internal:5432/foodflow',
+      REDIS_URL: 'redis://cache.internal:6379/0',
+      INTERNAL_API_SECRET: 'a-production-secret-of-at-least-32-characters',
+    };
+    const config = loadServiceConfig(spec, production);
+    expect(config).not.toHaveProperty('amqpUrl');
+    expect(() => loadServiceConfig({ ...spec, broker: true }, production)).toThrow(/AMQP_URL/);
+    const withBroker = loadServiceConfig({ ...spec, broker: true }, { ...production, AMQP_URL: 'amqp://mq.internal' });
+    expect(withBroker.amqpUrl).toBe('amqp://mq.internal');
   });
 
   it('when the public key file cannot be read, then the error says how to get one', () => {
     expect(() => loadServiceConfig(spec, { JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' })).toThrow(/npm start/);
+  });
+
+  it('when variables are wrong and a key file cannot be read, then both are reported together', () => {
+    let error: unknown;
+    try {
+      loadServiceConfig(spec, { PORT: 'eighty', WIDGET_LIMIT: '0', JWT_PUBLIC_KEY_FILE: '/nonexistent/key.pem' });
+    } catch (err) {
+      error = err;
+    }
+    expect(error).toBeInstanceOf(ConfigError);
+    const problems = (error as ConfigError).problems;
+    expect(problems).toEqual([
+      expect.stringContaining('PORT'),
+      expect.stringContaining('WIDGET_LIMIT'),
+      expect.stringContaining('JWT_PUBLIC_KEY_FILE" points to /nonexistent/key.pem'),
+    ]);
+  });
+
+  it('when DATABASE_READ_URL is set, then the config carries it beside the primary', () => {
+    const config = loadServiceConfig(spec, {
+      JWT_PUBLIC_KEY: keys.publicKey,
+      DATABASE_READ_URL: 'postgres://example_service:example_service@replica.internal:5432/foodflow',
+    });
+    expect(config.database).toMatchObject({
+      url: 'postgres://example_service:example_service@127.0.0.1:5432/foodflow',
+      readUrl: 'postgres://example_service:example_service@replica.internal:5432/foodflow',
+    });
+    expect(loadServiceConfig(spec, { JWT_PUBLIC_KEY: keys.publicKey }).database.readUrl).toBeUndefined();
   });
 
   it('when a key is passed inline with escaped newlines, then it is restored', () => {

@@ -45,6 +45,7 @@ export function loadDeliveryConfig(env: Env = process.env) {
       service: SERVICE_NAME,
       port: 3004,
       databaseRole: 'deliveries_service',
+      broker: true,
       extra: { keys: serviceKeys, map: mapExtra },
     },
     env,

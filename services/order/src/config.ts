@@ -20,6 +20,7 @@ export function loadConfig(env: Env = process.env) {
       service: SERVICE_NAME,
       port: 3003,
       databaseRole: 'orders_service',
+      broker: true,
       extra: {
         keys: {
           USER_SERVICE_URL: devDefault(Joi.string().uri({ scheme: ['http', 'https'] }), 'http://127.0.0.1:3001'),

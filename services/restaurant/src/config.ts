@@ -15,6 +15,7 @@ export function loadConfig(env: Env = process.env) {
       service: SERVICE_NAME,
       port: 3002,
       databaseRole: 'restaurants_service',
+      broker: true,
       extra: {
         keys: {
           DEFAULT_TIME_ZONE: Joi.string()

@@ -22,7 +22,7 @@ export const devDefault = <T extends Joi.Schema>(schema: T, value: string | numb
     otherwise: Joi.optional().default(value),
   }) as T;
 
-/** Environment variables every service reads, by concern. */
+/** Environment variables the services read, by concern; each service takes the concerns it has. */
 export const envSchemas = {
   runtime: {
     NODE_ENV: Joi.string().valid('development', 'test', 'production').default('development'),
@@ -62,18 +62,28 @@ export const envSchemas = {
 };
 
 /**
- * Validates the environment against `keys` and returns the converted values. Unknown variables are
- * ignored (the environment holds far more than ours); every problem is collected before failing.
+ * Validates the environment against `keys`: the converted values (defaults applied, so the parts that
+ * are valid can still be used to look for further problems) and every problem found. Unknown variables
+ * are ignored (the environment holds far more than ours).
  */
-export function readEnv(keys: Joi.PartialSchemaMap, env: Env = process.env): Record<string, unknown> {
+export function checkEnv(
+  keys: Joi.PartialSchemaMap,
+  env: Env = process.env,
+): { values: Record<string, unknown>; problems: string[] } {
   const { value, error } = Joi.object(keys).validate(env, {
     abortEarly: false,
     allowUnknown: true,
     stripUnknown: true,
     convert: true,
   });
-  if (error) throw new ConfigError(error.details.map((d) => d.message));
-  return value as Record<string, unknown>;
+  return { values: value as Record<string, unknown>, problems: error?.details.map((d) => d.message) ?? [] };
+}
+
+/** The validated environment, or a `ConfigError` listing every problem. */
+export function readEnv(keys: Joi.PartialSchemaMap, env: Env = process.env): Record<string, unknown> {
+  const { values, problems } = checkEnv(keys, env);
+  if (problems.length > 0) throw new ConfigError(problems);
+  return values;
 }
 
 /**
@@ -97,11 +107,14 @@ export function readKeyMaterial(env: Record<string, unknown>, name: string): str
 }
 
 /**
- * Runs the parts of a configuration load, collecting every part's problems instead of stopping at
- * the first, so the operator sees the whole list at once.
+ * Runs the parts of a configuration load, collecting every part's problems (after those already
+ * `found`) instead of stopping at the first, so the operator sees the whole list at once.
  */
-export function collectProblems(): { attempt: <T>(load: () => T) => T | undefined; problems: string[] } {
-  const problems: string[] = [];
+export function collectProblems(found: string[] = []): {
+  attempt: <T>(load: () => T) => T | undefined;
+  problems: string[];
+} {
+  const problems = [...found];
   const attempt = <T>(load: () => T): T | undefined => {
     try {
       return load();
@@ -122,45 +135,63 @@ export interface BaseConfig {
   http: { port: number; host: string };
   database: { url: string; readUrl: string | undefined; poolMax: number };
   redisUrl: string;
-  amqpUrl: string;
   auth: { publicKey: string; issuer: string; audience: string };
   internal: { secret: string; timeoutMs: number };
+}
+
+/** The part of a configuration only services that publish or consume events have. */
+export interface BrokerConfig {
+  amqpUrl: string;
 }
 
 export interface ServiceConfigSpec<Extra> {
   service: string;
   port: number;
   databaseRole: string;
+  /**
+   * Whether the service publishes or consumes events, and so needs the broker's address (`AMQP_URL`,
+   * required in production). A service without it is never stopped by a missing broker setting.
+   */
+  broker?: boolean;
   /** Service-specific variables and how they map into the config's `extra` part. */
   extra?: { keys: Joi.PartialSchemaMap; map: (env: Record<string, unknown>) => Extra };
 }
 
 /** Loads and validates a service's whole configuration at boot; throws `ConfigError` listing all problems. */
 export function loadServiceConfig<Extra = Record<string, never>>(
+  spec: ServiceConfigSpec<Extra> & { broker: true },
+  env?: Env,
+): BaseConfig & BrokerConfig & { extra: Extra };
+export function loadServiceConfig<Extra = Record<string, never>>(
+  spec: ServiceConfigSpec<Extra>,
+  env?: Env,
+): BaseConfig & { extra: Extra };
+export function loadServiceConfig<Extra>(
   spec: ServiceConfigSpec<Extra>,
   env: Env = process.env,
-): BaseConfig & { extra: Extra } {
-  const values = readEnv(
+): BaseConfig & Partial<BrokerConfig> & { extra: Extra } {
+  const checked = checkEnv(
     {
       ...envSchemas.runtime,
       ...envSchemas.http(spec.port),
       ...envSchemas.database(spec.databaseRole),
       ...envSchemas.redis,
-      ...envSchemas.amqp,
+      ...(spec.broker ? envSchemas.amqp : {}),
       ...envSchemas.auth,
       ...envSchemas.internal,
       ...spec.extra?.keys,
     },
     env,
   );
-  const { attempt, problems } = collectProblems();
-  const publicKey = attempt(() => readKeyMaterial(values, 'JWT_PUBLIC_KEY'));
-  const extra = attempt(() => (spec.extra ? spec.extra.map(values) : ({} as Extra)));
+  // Key files are read even when variables are wrong, so one run lists every problem.
+  const { attempt, problems } = collectProblems(checked.problems);
+  const publicKey = attempt(() => readKeyMaterial(checked.values, 'JWT_PUBLIC_KEY'));
+  const extra = attempt(() => (spec.extra ? spec.extra.map(checked.values) : ({} as Extra)));
   if (problems.length > 0) throw new ConfigError(problems);
 
   // Joi has validated and converted every value above; this is only the typed view of them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const v = values as Record<string, any>;
+  const v = checked.values as Record<string, any>;
   return {
     service: spec.service,
     nodeEnv: v['NODE_ENV'],
@@ -169,7 +200,7 @@ export function loadServiceConfig<Extra = Record<string, never>>(
     http: { port: v['PORT'], host: v['HOST'] },
     database: { url: v['DATABASE_URL'], readUrl: v['DATABASE_READ_URL'], poolMax: v['DATABASE_POOL_MAX'] },
     redisUrl: v['REDIS_URL'],
-    amqpUrl: v['AMQP_URL'],
+    ...(spec.broker ? { amqpUrl: v['AMQP_URL'] } : {}),
     auth: { publicKey: publicKey as string, issuer: v['JWT_ISSUER'], audience: v['JWT_AUDIENCE'] },
     internal: { secret: v['INTERNAL_API_SECRET'], timeoutMs: v['INTERNAL_TIMEOUT_MS'] },
     extra: extra as Extra,

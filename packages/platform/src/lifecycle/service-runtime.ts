@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { Redis } from 'ioredis';
 import { createRedis } from '../cache/redis.js';
-import { type BaseConfig, ConfigError } from '../config/config.js';
+import { type BaseConfig, type BrokerConfig, ConfigError } from '../config/config.js';
 import { Database } from '../db/database.js';
 import type { HealthCheck } from '../http/health.js';
 import { createLogger, type Logger } from '../logging/logger.js';
@@ -9,14 +9,14 @@ import { Broker } from '../messaging/broker.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
 import { Lifecycle, listen } from './lifecycle.js';
 
+/** What the runtime itself needs of a configuration; a service's full one is a `BaseConfig`. */
+export type RuntimeConfig = Pick<BaseConfig, 'service' | 'logLevel' | 'shutdownTimeoutMs' | 'http'>;
+
 /**
  * What every service's `main.ts` does the same way: load the configuration (or stop with the list of
  * what is wrong), set up logging, metrics and signal handling, open connections that close themselves
  * on shutdown in reverse order, and serve HTTP until told to stop.
  */
-/** What the runtime itself needs of a configuration; a service's full one is a `BaseConfig`. */
-export type RuntimeConfig = Pick<BaseConfig, 'service' | 'logLevel' | 'shutdownTimeoutMs' | 'http'>;
-
 export class ServiceRuntime<C extends RuntimeConfig> {
   readonly logger: Logger;
   readonly metrics: Metrics;
@@ -60,7 +60,7 @@ export class ServiceRuntime<C extends RuntimeConfig> {
     return redis;
   }
 
-  broker(this: ServiceRuntime<BaseConfig>): Broker {
+  broker(this: ServiceRuntime<BaseConfig & BrokerConfig>): Broker {
     const broker = new Broker({ url: this.config.amqpUrl, logger: this.logger, name: this.config.service });
     this.lifecycle.onShutdown('RabbitMQ', () => broker.close());
     return broker;
