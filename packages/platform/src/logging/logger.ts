@@ -1,3 +1,4 @@
+import type { Writable } from 'node:stream';
 import { ecsFormat } from '@elastic/ecs-winston-format';
 import winston from 'winston';
 import { currentContext } from './request-context.js';
@@ -19,15 +20,17 @@ export interface LoggerOptions {
   level?: string;
   /** Silences output (tests keep their own console readable). */
   silent?: boolean;
+  /** Where the lines go instead of stdout (tests that read what was logged). */
+  stream?: Writable;
 }
 
 /** ECS-format JSON lines on stdout, ready for Filebeat → Elasticsearch → Kibana. */
-export function createLogger({ service, level = 'info', silent = false }: LoggerOptions): Logger {
+export function createLogger({ service, level = 'info', silent = false, stream }: LoggerOptions): Logger {
   return winston.createLogger({
     level,
     silent,
     defaultMeta: { service: { name: service } },
     format: winston.format.combine(requestContext(), ecsFormat({ convertErr: true })),
-    transports: [new winston.transports.Console()],
+    transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
   });
 }
