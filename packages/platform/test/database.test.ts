@@ -57,11 +57,70 @@ describe('database access', () => {
     }
   });
 
-  it('then the pool gauges are exported', async () => {
+  it('when a query has finished, then its connection is counted idle and the pool gauges are exported', async () => {
     await db.query('SELECT 1');
     const text = await metrics.registry.metrics();
     expect(text).toMatch(/db_pool_connections_total\{pool="primary",service="platform-test"\} [1-9]/);
+    expect(text).toMatch(/db_pool_connections_idle\{pool="primary",service="platform-test"\} [1-9]/);
     expect(text).toContain('db_pool_connections_max{pool="primary",service="platform-test"} 10');
-    expect(text).toContain('db_pool_requests_waiting');
+  });
+
+  it('when every connection is taken, then a query waiting for one is counted until it gets it', async () => {
+    const small = createMetrics('platform-test-small');
+    const tiny = new Database({
+      url: testEnv('orders_service').DATABASE_URL,
+      max: 1,
+      logger,
+      metrics: small,
+      applicationName: 'platform-test',
+    });
+    const waiting = async (): Promise<string | undefined> =>
+      /db_pool_requests_waiting\{pool="primary",service="platform-test-small"\} (\d+)/.exec(
+        await small.registry.metrics(),
+      )?.[1];
+    try {
+      const held = await tiny.pool.connect();
+      const queued = tiny.query<{ one: number }>('SELECT 1 AS one');
+      expect(await waiting()).toBe('1');
+      held.release();
+      expect((await queued).rows).toEqual([{ one: 1 }]);
+      expect(await waiting()).toBe('0');
+    } finally {
+      await tiny.close();
+    }
+  });
+});
+
+describe('read replica', () => {
+  /** The replica is the same server reached as another role, so which connection ran a statement shows. */
+  const primaryUrl = testEnv('orders_service').DATABASE_URL;
+  const replicaUrl = testEnv('restaurants_service').DATABASE_URL;
+  const whoRan = async (result: Promise<{ rows: { role: string }[] }>): Promise<string | undefined> =>
+    (await result).rows[0]?.role;
+
+  it('when DATABASE_READ_URL is set, then read-only queries go to it and writes and transactions stay on the primary', async () => {
+    const replicaMetrics = createMetrics('platform-test-replica');
+    const routed = new Database({
+      url: primaryUrl,
+      readUrl: replicaUrl,
+      logger,
+      metrics: replicaMetrics,
+      applicationName: 'platform-test',
+    });
+    try {
+      expect(await whoRan(routed.read('SELECT current_user AS role'))).toBe('restaurants_service');
+      expect(await whoRan(routed.query('SELECT current_user AS role'))).toBe('orders_service');
+      expect(await routed.transaction((client) => whoRan(client.query('SELECT current_user AS role')))).toBe(
+        'orders_service',
+      );
+      const text = await replicaMetrics.registry.metrics();
+      expect(text).toMatch(/db_pool_connections_total\{pool="replica",service="platform-test-replica"\} [1-9]/);
+    } finally {
+      await routed.close();
+    }
+  });
+
+  it('when no replica is set, then read-only queries use the primary', async () => {
+    expect(await whoRan(db.read('SELECT current_user AS role'))).toBe('orders_service');
   });
 });
