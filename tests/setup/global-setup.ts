@@ -35,7 +35,7 @@ export function freshVhost(vhost: string): void {
 }
 
 /** Drops a test database, whoever is still connected to it, so the run starts from migrations alone. */
-async function dropDatabase(database: string): Promise<void> {
+export async function dropDatabase(database: string): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
   await admin.connect();
   try {
