@@ -5,7 +5,7 @@ import { DEMO_ACCOUNTS, OTHER_OWNERS } from './demo-accounts.js';
 
 /**
  * Demo restaurants around New York City Hall, with menus. Ids derive from names, so running the seed
- * again updates the same rows instead of adding new ones.
+ * again (every `npm start`) adds only what is missing: what owners changed in the app since is kept.
  */
 const CENTRE = { lat: 40.7128, lng: -74.006 };
 
@@ -453,21 +453,17 @@ export async function seed(ctx: SeedContext): Promise<void> {
   await client.connect();
   try {
     await client.query('BEGIN');
+    let restaurants = 0;
     let items = 0;
     for (const r of RESTAURANTS) {
       const id = seedId(`restaurant:${r.name}`);
-      await client.query(
+      const created = await client.query(
         `INSERT INTO restaurants (id, owner_id, name, description, cuisine, phone, street, city, postal_code, lat, lng,
                                   time_zone, opening_hours, rating, delivery_fee_cents, min_order_cents,
                                   prep_time_minutes)
          VALUES ($1, $2, $3, $4, $5, '+1 212 555 0123', $6, 'New York', $7, $8, $9, 'America/New_York', $10, $11,
                  $12, $13, $14)
-         ON CONFLICT (id) DO UPDATE SET owner_id = EXCLUDED.owner_id, name = EXCLUDED.name,
-           description = EXCLUDED.description, cuisine = EXCLUDED.cuisine, street = EXCLUDED.street,
-           postal_code = EXCLUDED.postal_code, lat = EXCLUDED.lat, lng = EXCLUDED.lng,
-           time_zone = EXCLUDED.time_zone, opening_hours = EXCLUDED.opening_hours, rating = EXCLUDED.rating,
-           delivery_fee_cents = EXCLUDED.delivery_fee_cents, min_order_cents = EXCLUDED.min_order_cents,
-           prep_time_minutes = EXCLUDED.prep_time_minutes, is_accepting_orders = true`,
+         ON CONFLICT (id) DO NOTHING`,
         [
           id,
           r.ownerId,
@@ -485,20 +481,19 @@ export async function seed(ctx: SeedContext): Promise<void> {
           r.prepTimeMinutes,
         ],
       );
+      restaurants += created.rowCount ?? 0;
       for (const [position, [category, dishes]] of Object.entries(r.menu).entries()) {
         const categoryId = seedId(`category:${r.name}:${category}`);
         await client.query(
           `INSERT INTO menu_categories (id, restaurant_id, name, position) VALUES ($1, $2, $3, $4)
-           ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, position = EXCLUDED.position, deleted_at = NULL`,
+           ON CONFLICT (id) DO NOTHING`,
           [categoryId, id, category, position],
         );
         for (const [itemPosition, [name, priceCents, description]] of dishes.entries()) {
-          await client.query(
+          const item = await client.query(
             `INSERT INTO menu_items (id, category_id, restaurant_id, name, description, price_cents, position)
              VALUES ($1, $2, $3, $4, $5, $6, $7)
-             ON CONFLICT (id) DO UPDATE SET name = EXCLUDED.name, description = EXCLUDED.description,
-               price_cents = EXCLUDED.price_cents, position = EXCLUDED.position, is_available = true,
-               deleted_at = NULL`,
+             ON CONFLICT (id) DO NOTHING`,
             [
               seedId(`item:${r.name}:${category}:${name}`),
               categoryId,
@@ -509,12 +504,12 @@ export async function seed(ctx: SeedContext): Promise<void> {
               itemPosition,
             ],
           );
-          items += 1;
+          items += item.rowCount ?? 0;
         }
       }
     }
     await client.query('COMMIT');
-    ctx.log(`${RESTAURANTS.length} restaurants with ${items} menu items around New York City`);
+    ctx.log(`restaurants: ${restaurants} restaurant(s) and ${items} menu item(s) around New York City created`);
   } catch (err) {
     await client.query('ROLLBACK');
     throw err;

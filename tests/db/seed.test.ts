@@ -61,13 +61,9 @@ const items = async () =>
     )
   ).rows;
 
-/**
- * Every row the seeds own. `updated_at` is left out: rewriting a row with the values it already holds
- * still stamps it, and that stamp is not demo data.
- */
+/** Every row the seeds own, as stored (timestamps included). */
 const everything = async () => {
-  const rows = async (table: string) =>
-    (await db.query(`SELECT to_jsonb(t) - 'updated_at' AS row FROM ${table} t ORDER BY id`)).rows;
+  const rows = async (table: string) => (await db.query(`SELECT to_jsonb(t) AS row FROM ${table} t ORDER BY id`)).rows;
   return {
     restaurants: await rows('restaurants.restaurants'),
     categories: await rows('restaurants.menu_categories'),
@@ -147,5 +143,25 @@ describe('demo seed', () => {
     const before = await everything();
     await seed();
     expect(await everything()).toEqual(before);
+  });
+
+  it('when owners changed their restaurants and menus, then seeding again keeps the changes', async () => {
+    const [restaurant] = await restaurants();
+    await db.query(
+      `UPDATE restaurants.restaurants SET name = 'Renamed by its owner', is_accepting_orders = false
+                     WHERE id = $1`,
+      [restaurant?.id],
+    );
+    await db.query(
+      `UPDATE restaurants.menu_items SET price_cents = 1, is_available = false, deleted_at = now()
+                     WHERE restaurant_id = $1`,
+      [restaurant?.id],
+    );
+    await db.query(`UPDATE restaurants.menu_categories SET deleted_at = now() WHERE restaurant_id = $1`, [
+      restaurant?.id,
+    ]);
+    const edited = await everything();
+    await seed();
+    expect(await everything()).toEqual(edited);
   });
 });
