@@ -17,6 +17,7 @@ import { cartRoutes } from './cart/cart.routes.js';
 import { CartService } from './cart/cart.service.js';
 import type { OrderServiceConfig } from './config.js';
 import { createDeliveryEventsConsumer } from './delivery-events/delivery-events.consumer.js';
+import { IdempotencyLeases } from './idempotency/idempotency-lease.js';
 import { IdempotencyGuard } from './idempotency/idempotency.js';
 import { cleanUp } from './maintenance/cleanup.js';
 import { CheckoutService } from './orders/checkout.service.js';
@@ -92,7 +93,7 @@ export function createApp(deps: AppDeps): OrderApp {
     logger,
     outbox: relay,
   });
-  const idempotency = new IdempotencyGuard(db, logger, (order: Order) => ({
+  const idempotency = new IdempotencyGuard(db, new IdempotencyLeases(redis), logger, (order: Order) => ({
     status: 201,
     body: toOrderResponse(order),
   }));

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '@foodflow/platform/testing';
+import { leaseKey } from '../src/idempotency/idempotency-lease.js';
 import {
   type Customer,
   deadUrl,
@@ -231,7 +232,7 @@ describe('checkout', () => {
       expect(b.body.customerId).toBe(bob.id);
     });
 
-    it('when a key is older than 24 hours, then it is free again and makes a new order', async () => {
+    it('when a key is older than 24 hours, then it counts as unused: a new order is made and its answer replaces the old one', async () => {
       const restaurant = await peers.addRestaurant();
       const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
@@ -244,47 +245,76 @@ describe('checkout', () => {
       await fillCart(customer, restaurant);
 
       const second = await checkout(customer, undefined, key);
+      const replay = await checkout(customer, undefined, key);
 
       expect(second.status).toBe(201);
       expect(second.body.id).not.toBe(first.body.id);
+      expect(replay.body.id).toBe(second.body.id);
+      expect(await writtenFor(customer.id)).toEqual({ orders: 2, payments: 2, events: 2, keys: 1 });
     });
 
-    it('when a key was claimed by a request that never finished, then a retry takes it over after a minute', async () => {
+    it('when a request with the key is still running, then the same body gets 409 IDEMPOTENCY_IN_PROGRESS with Retry-After and another body 422', async () => {
       const restaurant = await peers.addRestaurant();
       const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const key = randomUUID();
-      const body = { addressId: customer.addressId, payment: { method: 'card', cardToken: 'tok_visa' } };
-      // What a crashed process leaves: a claim with no response, last touched two minutes ago.
-      await svc.db.query(
-        `INSERT INTO idempotency_keys (user_id, key, request_hash, created_at, updated_at)
-         VALUES ($1, $2, 'crashed', now() - interval '2 minutes', now() - interval '2 minutes')`,
-        [customer.id, key],
-      );
+      const held = svc.payments.holdNextAuthorization();
+      const running = checkout(customer, undefined, key);
+      await held.reached;
 
-      const res = await checkout(customer, body, key);
+      let same;
+      let other;
+      try {
+        same = await checkout(customer, undefined, key);
+        other = await checkout(customer, { addressId: customer.addressId, payment: { method: 'cash' } }, key);
+      } finally {
+        held.release();
+      }
+      const first = await running;
 
-      expect(res.status).toBe(201);
+      expect(same.status).toBe(409);
+      expect(same.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
+      expect(same.headers.get('retry-after')).toBe('1');
+      expect(other.status).toBe(422);
+      expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(first.status).toBe(201);
+      const after = await checkout(customer, undefined, key);
+      expect([after.status, after.body]).toEqual([201, first.body]);
       expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
     });
 
-    it('when a key is held by a request still running, then 409 IDEMPOTENCY_IN_PROGRESS with Retry-After', async () => {
+    it("when a request's lease lapses and a retry answers the key meanwhile, then the first writes nothing, voids its hold and answers with the retry's response", async () => {
+      const restaurant = await peers.addRestaurant();
       const customer = await newCustomer(peers);
+      await fillCart(customer, restaurant);
       const key = randomUUID();
-      const body = { addressId: customer.addressId, payment: { method: 'cash' } };
-      const running = await checkout(customer, body, key);
-      expect(running.status).toBe(409);
-      await svc.db.query(
-        `UPDATE idempotency_keys SET state = 'in_progress', response_status = NULL, response_body = NULL
-          WHERE user_id = $1 AND key = $2`,
-        [customer.id, key],
+      const ledgerBefore = svc.payments.ledger().length;
+      const held = svc.payments.holdNextAuthorization();
+      const stalled = checkout(customer, undefined, key);
+      await held.reached;
+
+      let retry;
+      try {
+        await svc.redis.del(leaseKey({ userId: customer.id, key }));
+        retry = await checkout(customer, undefined, key);
+      } finally {
+        held.release();
+      }
+      const first = await stalled;
+
+      expect(retry.status).toBe(201);
+      expect([first.status, first.body]).toEqual([201, retry.body]);
+      expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
+      const { rows } = await svc.db.query<{ provider_reference: string }>(
+        'SELECT provider_reference FROM payments WHERE order_id = $1',
+        [retry.body.id],
       );
-
-      const res = await checkout(customer, body, key);
-
-      expect(res.status).toBe(409);
-      expect(res.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
-      expect(res.headers.get('retry-after')).toBe('1');
+      const authorizations = svc.payments.ledger().slice(ledgerBefore);
+      expect(authorizations).toHaveLength(2);
+      expect(authorizations.find((c) => c.reference === rows[0]?.provider_reference)?.state).toBe('authorized');
+      expect(authorizations.filter((c) => c.reference !== rows[0]?.provider_reference).map((c) => c.state)).toEqual([
+        'voided',
+      ]);
     });
 
     it('when 50 requests with one key arrive at once, then exactly one order and one payment are made', async () => {
@@ -303,7 +333,7 @@ describe('checkout', () => {
       expect(new Set(created.map((r) => r.body.id)).size).toBe(1);
       for (const r of inProgress) expect(r.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
       expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
-      expect(svc.payments.ledger().length - ledgerBefore).toBe(1);
+      expect(svc.payments.ledger().slice(ledgerBefore)).toEqual([expect.objectContaining({ state: 'authorized' })]);
     });
   });
 
@@ -319,7 +349,7 @@ describe('checkout', () => {
 
       expect(res.status).toBe(402);
       expect(res.body.error.code).toBe('PAYMENT_DECLINED');
-      expect(await writtenFor(customer.id)).toMatchObject({ orders: 0, payments: 0, events: 0 });
+      expect(await writtenFor(customer.id)).toEqual({ orders: 0, payments: 0, events: 0, keys: 1 });
       expect((await cartOf(customer)).body.items).toHaveLength(2);
       const replay = await checkout(customer, body, key);
       expect(replay.status).toBe(402);

@@ -77,8 +77,9 @@ describe('operations', () => {
     const userId = randomUUID();
     const [oldEvent, freshEvent, oldInbox, freshInbox] = Array.from({ length: 4 }, () => randomUUID());
     await svc.db.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, created_at)
-       VALUES ($1, 'old', 'h', now() - interval '25 hours'), ($1, 'fresh', 'h', now() - interval '23 hours')`,
+      `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at)
+       VALUES ($1, 'old', 'h', 402, '{}', now() - interval '25 hours'),
+              ($1, 'fresh', 'h', 402, '{}', now() - interval '23 hours')`,
       [userId],
     );
     await svc.db.query(

@@ -1,5 +1,8 @@
 import type { SqlClient } from '../sql-client.js';
 
+/** How long a key's answer is kept and replayed (the contract promises 24 hours); older ones count as unused. */
+export const IDEMPOTENCY_RETENTION_HOURS = 24;
+
 export interface StoredResponse {
   status: number;
   body: unknown;
@@ -12,98 +15,70 @@ export interface IdempotencyScope {
   requestHash: string;
 }
 
-/** A claim's final answer, for the work to store in the very statement that makes its effect. */
-export interface ClaimAnswer {
-  userId: string;
-  key: string;
-  claimToken: string;
+/** A key's final answer: the response every retry of the request gets. */
+export interface KeyAnswer extends IdempotencyScope {
   response: StoredResponse;
 }
 
-export type IdempotencyRecord =
-  { state: 'in_progress'; requestHash: string } | { state: 'completed'; requestHash: string; response: StoredResponse };
-
-interface RecordRow {
+interface AnswerRow {
   request_hash: string;
-  state: 'in_progress' | 'completed';
-  response_status: number | null;
+  response_status: number;
   response_body: unknown;
 }
 
 /**
- * Claims the key for this request. A key is free when unused, older than the retention period, or held
- * by a request that stopped answering long ago (its process died): its transaction never committed, so
- * nothing of it exists. Returns the new claim's token, or undefined when someone else holds the key.
+ * Stores a key's answer, as a statement of its own or as the first step of the statement that makes the
+ * request's effect (which then writes the rest only from its row). It returns a row only if it stored the
+ * answer: the key was unused or its answer had expired. A key with a live answer is left as it is.
+ * Parameters $1 to $6 are those of `answerValues`.
  */
-export async function claimKey(
-  client: SqlClient,
-  scope: IdempotencyScope,
-  limits: { retentionHours: number; abandonedAfterSeconds: number },
-): Promise<string | undefined> {
-  const { rows } = await client.query<{ claim_token: string }>({
-    name: 'idempotency.claim',
-    text: `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
-           ON CONFLICT (user_id, key) DO UPDATE
-              SET request_hash = EXCLUDED.request_hash, claim_token = gen_random_uuid(), state = 'in_progress',
-                  response_status = NULL, response_body = NULL, created_at = now()
-            WHERE idempotency_keys.created_at < now() - make_interval(hours => $4)
-               OR (idempotency_keys.state = 'in_progress'
-                   AND idempotency_keys.updated_at < now() - make_interval(secs => $5))
-           RETURNING claim_token`,
-    values: [scope.userId, scope.key, scope.requestHash, limits.retentionHours, limits.abandonedAfterSeconds],
+export const INSERT_ANSWER = `
+  INSERT INTO idempotency_keys AS k (user_id, key, request_hash, response_status, response_body)
+  VALUES ($1::uuid, $2::text, $3::text, $4::smallint, $5::jsonb)
+  ON CONFLICT (user_id, key) DO UPDATE
+     SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
+         response_body = EXCLUDED.response_body, created_at = now()
+   WHERE k.created_at < now() - make_interval(hours => $6::integer)
+  RETURNING 1`;
+
+export const answerValues = (answer: KeyAnswer): unknown[] => [
+  answer.userId,
+  answer.key,
+  answer.requestHash,
+  answer.response.status,
+  JSON.stringify(answer.response.body),
+  IDEMPOTENCY_RETENTION_HOURS,
+];
+
+/** Stores a key's answer unless the key already has a live one; false when it had. */
+export async function storeAnswer(client: SqlClient, answer: KeyAnswer): Promise<boolean> {
+  const { rowCount } = await client.query({
+    name: 'idempotency.store-answer',
+    text: INSERT_ANSWER,
+    values: answerValues(answer),
   });
-  return rows[0]?.claim_token;
-}
-
-export async function findKey(
-  client: SqlClient,
-  scope: Pick<IdempotencyScope, 'userId' | 'key'>,
-): Promise<IdempotencyRecord | undefined> {
-  const { rows } = await client.query<RecordRow>(
-    `SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2`,
-    [scope.userId, scope.key],
-  );
-  const row = rows[0];
-  if (!row) return undefined;
-  if (row.state === 'in_progress') return { state: 'in_progress', requestHash: row.request_hash };
-  return {
-    state: 'completed',
-    requestHash: row.request_hash,
-    response: { status: row.response_status ?? 500, body: row.response_body },
-  };
-}
-
-/** Stores the final response; false if the claim is no longer this request's. */
-export async function completeKey(
-  client: SqlClient,
-  scope: Pick<IdempotencyScope, 'userId' | 'key'>,
-  claimToken: string,
-  response: StoredResponse,
-): Promise<boolean> {
-  const { rowCount } = await client.query(
-    `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5
-      WHERE user_id = $1 AND key = $2 AND claim_token = $3 AND state = 'in_progress'`,
-    [scope.userId, scope.key, claimToken, response.status, JSON.stringify(response.body)],
-  );
   return rowCount === 1;
 }
 
-/** Frees the key after a failure that left nothing behind, so the client's retry runs afresh. */
-export async function releaseKey(
+/** The key's answer, unless it has none or it is older than the retention period (then it counts as unused). */
+export async function findAnswer(
   client: SqlClient,
   scope: Pick<IdempotencyScope, 'userId' | 'key'>,
-  claimToken: string,
-): Promise<void> {
-  await client.query(
-    `DELETE FROM idempotency_keys WHERE user_id = $1 AND key = $2 AND claim_token = $3 AND state = 'in_progress'`,
-    [scope.userId, scope.key, claimToken],
-  );
+): Promise<{ requestHash: string; response: StoredResponse } | undefined> {
+  const { rows } = await client.query<AnswerRow>({
+    name: 'idempotency.find-answer',
+    text: `SELECT request_hash, response_status, response_body FROM idempotency_keys
+            WHERE user_id = $1 AND key = $2 AND created_at >= now() - make_interval(hours => $3)`,
+    values: [scope.userId, scope.key, IDEMPOTENCY_RETENTION_HOURS],
+  });
+  const row = rows[0];
+  return row && { requestHash: row.request_hash, response: { status: row.response_status, body: row.response_body } };
 }
 
-export async function purgeExpiredKeys(client: SqlClient, retentionHours: number): Promise<number> {
+export async function purgeExpiredKeys(client: SqlClient): Promise<number> {
   const { rowCount } = await client.query(
     'DELETE FROM idempotency_keys WHERE created_at < now() - make_interval(hours => $1)',
-    [retentionHours],
+    [IDEMPOTENCY_RETENTION_HOURS],
   );
   return rowCount ?? 0;
 }

@@ -1,5 +1,4 @@
 import { type Database, type Logger, purgeInbox, purgePublishedOutbox } from '@foodflow/platform';
-import { IDEMPOTENCY_RETENTION_HOURS } from '../idempotency/idempotency.js';
 import { purgeExpiredKeys } from '../idempotency/idempotency.repository.js';
 
 /** Removes what has outlived its purpose: expired idempotency keys, published outbox rows, old inbox marks. */
@@ -9,7 +8,7 @@ export async function cleanUp(
   retention: { outboxHours: number; inboxHours: number },
 ): Promise<void> {
   const [keys, outbox, inbox] = await Promise.all([
-    purgeExpiredKeys(db, IDEMPOTENCY_RETENTION_HOURS),
+    purgeExpiredKeys(db),
     purgePublishedOutbox(db, retention.outboxHours),
     purgeInbox(db, retention.inboxHours),
   ]);

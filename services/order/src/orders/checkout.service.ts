@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { AppError, type Database, type Logger, type OrderLine } from '@foodflow/platform';
 import type { CartLine, CartRepository } from '../cart/cart.repository.js';
 import { toOrderLine } from '../cart/cart.mapper.js';
-import { claimLost, type IdempotentAttempt } from '../idempotency/idempotency.js';
+import { type IdempotentAttempt, KeyAnsweredMeanwhile } from '../idempotency/idempotency.js';
 import type { Authorization, PaymentService } from '../payments/payment.service.js';
 import type { Pricing, RestaurantClient } from '../peers/restaurant.client.js';
 import type { SavedAddress, UserClient } from '../peers/user.client.js';
@@ -56,7 +56,7 @@ export class CheckoutService {
         event: statusEvent(order, 'created', { by: 'customer' }),
         answer: attempt.answer(order),
       });
-      if (!placed) throw claimLost();
+      if (!placed) throw new KeyAnsweredMeanwhile();
     } catch (err) {
       await payments.release(authorization).catch((releaseError: unknown) => {
         logger.error('Could not release the payment hold of an order that was not created', { err: releaseError });

@@ -5,7 +5,7 @@ import {
   type OrderLine,
   type OrderStatus,
 } from '@foodflow/platform';
-import type { ClaimAnswer } from '../idempotency/idempotency.repository.js';
+import { answerValues, INSERT_ANSWER, type KeyAnswer } from '../idempotency/idempotency.repository.js';
 import type { SqlClient } from '../sql-client.js';
 import type { PaymentMethod, PaymentStatus } from '../payments/payment-provider.js';
 import type { ChangedBy } from './order-status.js';
@@ -107,14 +107,14 @@ export interface PlacedOrder {
   /** `order.created`, for the outbox. */
   event: EventEnvelope;
   /** The checkout's Idempotency-Key answer. */
-  answer: ClaimAnswer;
+  answer: KeyAnswer;
 }
 
 /**
  * Writes a placed order, its payment, its event in the outbox and its Idempotency-Key answer in one
- * statement, so all of it commits together (or none of it) in one round trip. The key is completed first
- * and the rest is written only from its row: when the claim is no longer this checkout's, nothing is
- * written and the result is false.
+ * statement, so all of it commits together (or none of it) in one round trip. The key's answer is written
+ * first and the rest only from its row: when the key already has a live answer (another request with the
+ * same key got there first), nothing is written and the result is false.
  */
 export async function insertPlacedOrder(
   client: SqlClient,
@@ -123,35 +123,28 @@ export async function insertPlacedOrder(
   // Parameters are cast: in INSERT … SELECT their types come from the casts, not from the columns.
   const { rows } = await client.query<{ placed: number }>({
     name: 'orders.insert-placed',
-    text: `WITH answered AS (
-       UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5
-        WHERE user_id = $1 AND key = $2 AND claim_token = $3 AND state = 'in_progress'
-       RETURNING 1
+    text: `WITH answered AS (${INSERT_ANSWER}
      ), placed AS (
        INSERT INTO orders (id, customer_id, restaurant_id, restaurant_owner_id, status, items, subtotal_cents,
                            delivery_fee_cents, total_cents, currency, pickup_location, delivery_address, notes,
                            status_history, created_at, updated_at)
-       SELECT $6::uuid, $7::uuid, $8::uuid, $9::uuid, $10::text, $11::jsonb, $12::integer, $13::integer,
-              $14::integer, $15::char(3), $16::jsonb, $17::jsonb, $18::text, $19::jsonb, $20::timestamptz,
-              $20::timestamptz
+       SELECT $7::uuid, $8::uuid, $9::uuid, $10::uuid, $11::text, $12::jsonb, $13::integer, $14::integer,
+              $15::integer, $16::char(3), $17::jsonb, $18::jsonb, $19::text, $20::jsonb, $21::timestamptz,
+              $21::timestamptz
          FROM answered
        RETURNING id
      ), paid AS (
        INSERT INTO payments (order_id, method, status, amount_cents, currency, provider_reference, created_at,
                              updated_at)
-       SELECT id, $21::text, $22::text, $14::integer, $15::char(3), $23::text, $20::timestamptz, $20::timestamptz
+       SELECT id, $22::text, $23::text, $15::integer, $16::char(3), $24::text, $21::timestamptz, $21::timestamptz
          FROM placed
      ), announced AS (
        INSERT INTO outbox (id, type, payload, created_at)
-       SELECT $24::uuid, $25::text, $26::jsonb, $27::timestamptz FROM placed
+       SELECT $25::uuid, $26::text, $27::jsonb, $28::timestamptz FROM placed
      )
      SELECT count(*) AS placed FROM placed`,
     values: [
-      answer.userId,
-      answer.key,
-      answer.claimToken,
-      answer.response.status,
-      JSON.stringify(answer.response.body),
+      ...answerValues(answer),
       order.id,
       order.customerId,
       order.restaurantId,
