@@ -1,16 +1,29 @@
 import { availableParallelism } from 'node:os';
-import { ConfigError, type Env, loadServiceConfig, readEnv, readKeyMaterial } from '@foodflow/platform';
+import {
+  checkEnv,
+  collectProblems,
+  ConfigError,
+  type Env,
+  loadServiceConfig,
+  readKeyMaterial,
+} from '@foodflow/platform';
 import Joi from 'joi';
 import { type DataKey, parseDataKeys } from './security/field-cipher.js';
 
 export const SERVICE_NAME = 'user-service';
+
+/**
+ * bcrypt threads leave one core to the event loop, so requests other than logins are still answered
+ * while every hashing thread is busy (on a 2-core machine: one thread, not two competing with it).
+ */
+export const defaultHashThreads = (cores: number): number => Math.max(1, cores - 1);
 
 /** The secrets and password settings the operator tools (seed, admin command) share with the service. */
 const secretKeys = {
   DATA_ENCRYPTION_KEYS: Joi.string().empty(''),
   DATA_ENCRYPTION_KEYS_FILE: Joi.string().empty('').default('.keys/data-encryption-keys'),
   BCRYPT_COST: Joi.number().integer().min(10).max(15).default(10),
-  PASSWORD_HASH_THREADS: Joi.number().integer().min(1).max(64).default(Math.max(1, availableParallelism())),
+  PASSWORD_HASH_THREADS: Joi.number().integer().min(1).max(64).default(defaultHashThreads(availableParallelism())),
   // About two seconds of bcrypt work per thread at the default cost; more waiting only delays the 503.
   PASSWORD_HASH_MAX_QUEUE: Joi.number().integer().min(1).default(200),
 };
@@ -24,6 +37,11 @@ const serviceKeys = {
     .integer()
     .min(3600)
     .default(7 * 86_400),
+  // Rotation slides a session forward by REFRESH_TOKEN_TTL_S at each use; this bounds how far.
+  REFRESH_FAMILY_MAX_AGE_S: Joi.number()
+    .integer()
+    .min(3600)
+    .default(30 * 86_400),
   REFRESH_TOKEN_PURGE_INTERVAL_MS: Joi.number().integer().min(1000).default(3_600_000),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Joi.number().integer().min(1).default(10),
   LOGIN_MAX_FAILURES_PER_IP: Joi.number().integer().min(1).default(100),
@@ -37,7 +55,13 @@ export interface SecretsConfig {
 }
 
 export interface UserServiceExtra extends SecretsConfig {
-  tokens: { privateKey: string; accessTtlS: number; refreshTtlS: number; purgeIntervalMs: number };
+  tokens: {
+    privateKey: string;
+    accessTtlS: number;
+    refreshTtlS: number;
+    familyMaxAgeS: number;
+    purgeIntervalMs: number;
+  };
   loginLimits: { perAccount: number; perIp: number; windowS: number };
   profileCacheTtlS: number;
 }
@@ -57,21 +81,9 @@ function mapSecrets(values: Record<string, unknown>): SecretsConfig {
 }
 
 function mapExtra(values: Record<string, unknown>): UserServiceExtra {
-  const problems: string[] = [];
-  let secrets: SecretsConfig | undefined;
-  let privateKey: string | undefined;
-  try {
-    secrets = mapSecrets(values);
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
-  try {
-    privateKey = readKeyMaterial(values, 'JWT_PRIVATE_KEY');
-  } catch (err) {
-    if (!(err instanceof ConfigError)) throw err;
-    problems.push(...err.problems);
-  }
+  const { attempt, problems } = collectProblems();
+  const secrets = attempt(() => mapSecrets(values));
+  const privateKey = attempt(() => readKeyMaterial(values, 'JWT_PRIVATE_KEY'));
   if (!secrets || !privateKey) throw new ConfigError(problems);
   const n = (name: string): number => values[name] as number;
   return {
@@ -80,6 +92,7 @@ function mapExtra(values: Record<string, unknown>): UserServiceExtra {
       privateKey,
       accessTtlS: n('ACCESS_TOKEN_TTL_S'),
       refreshTtlS: n('REFRESH_TOKEN_TTL_S'),
+      familyMaxAgeS: n('REFRESH_FAMILY_MAX_AGE_S'),
       purgeIntervalMs: n('REFRESH_TOKEN_PURGE_INTERVAL_MS'),
     },
     loginLimits: {
@@ -103,5 +116,9 @@ export type UserConfig = ReturnType<typeof loadUserConfig>;
 
 /** Only the encryption keys and password settings, read exactly as the service reads them. */
 export function loadSecretsConfig(env: Env = process.env): SecretsConfig {
-  return mapSecrets(readEnv(secretKeys, env));
+  const checked = checkEnv(secretKeys, env);
+  const { attempt, problems } = collectProblems(checked.problems);
+  const secrets = attempt(() => mapSecrets(checked.values));
+  if (!secrets || problems.length > 0) throw new ConfigError(problems);
+  return secrets;
 }

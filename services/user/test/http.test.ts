@@ -24,6 +24,37 @@ describe('HTTP conventions', () => {
     expect(res.body.error.code).toBe('MALFORMED_JSON');
   });
 
+  it('when a body is not JSON, then it answers 415 and nothing is done with it', async () => {
+    const session = await register(svc.baseUrl);
+    const asText = (method: string, path: string, body: unknown) =>
+      http(method, `${svc.baseUrl}${path}`, {
+        token: session.accessToken,
+        rawBody: JSON.stringify(body),
+        headers: { 'content-type': 'text/plain' },
+      });
+    const update = await asText('PUT', '/api/users/profile', { firstName: 'Plain' });
+    expect(update.status).toBe(415);
+    expect(update.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    expect((await http('GET', `${svc.baseUrl}/api/users/profile`, { token: session.accessToken })).body.firstName).toBe(
+      'Test',
+    );
+    const form = await http('POST', `${svc.baseUrl}/api/auth/login`, {
+      rawBody: `email=${encodeURIComponent(session.user.email)}&password=${encodeURIComponent(PASSWORD)}`,
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(form.status).toBe(415);
+    expect((await asText('POST', '/api/users/addresses', sampleAddress())).status).toBe(415);
+  });
+
+  it('when a request has no body at all, then no content type is asked for', async () => {
+    const session = await register(svc.baseUrl);
+    const res = await fetch(`${svc.baseUrl}/api/auth/logout`, {
+      method: 'POST',
+      headers: { authorization: `Bearer ${session.accessToken}` },
+    });
+    expect(res.status).toBe(204);
+  });
+
   it('when the caller sends X-Request-ID, then it is echoed and quoted in errors', async () => {
     const res = await http('POST', `${svc.baseUrl}/api/auth/login`, {
       body: {},

@@ -29,9 +29,10 @@ const BCRYPT_MAX_BYTES = 72;
 /**
  * bcrypt reads only the first 72 bytes, so two longer passwords sharing those bytes would both open the
  * account. Characters outside ASCII take several UTF-8 bytes, hence the byte bound beside the length bound.
+ * Logins are bounded the same way: a longer password can never be the right one, and bcrypt would compare
+ * only its first 72 bytes.
  */
-export const password = Joi.string()
-  .min(8)
+const bcryptInput = Joi.string()
   .max(72)
   .custom((value: string, helpers) =>
     Buffer.byteLength(value, 'utf8') > BCRYPT_MAX_BYTES ? helpers.error('password.bytes') : value,
@@ -39,6 +40,7 @@ export const password = Joi.string()
   .messages({
     'password.bytes': `{{#label}} must be at most ${BCRYPT_MAX_BYTES} bytes in UTF-8 (accented letters and symbols count 2-4)`,
   });
+export const password = bcryptInput.min(8);
 const refreshToken = Joi.string().max(4096);
 
 export const registerBody = Joi.object<RegisterInput>({
@@ -54,7 +56,7 @@ export const registerBody = Joi.object<RegisterInput>({
 
 export const loginBody = Joi.object<LoginInput>({
   email: email.required(),
-  password: Joi.string().max(72).required(),
+  password: bcryptInput.required(),
 });
 
 export const refreshBody = Joi.object<{ refreshToken: string }>({ refreshToken: refreshToken.required() });

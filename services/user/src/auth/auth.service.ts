@@ -42,6 +42,7 @@ export interface AuthServiceDeps {
   logger: Logger;
   metrics: Metrics;
   refreshTtlS: number;
+  familyMaxAgeS: number;
 }
 
 interface IssuedRefreshToken {
@@ -177,8 +178,8 @@ export class AuthService {
   /** Opaque and random: only its hash is stored, so nothing in the database can be replayed. */
   private async issueRefreshToken(q: Queryable, familyId: string): Promise<string> {
     const token = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
-    const expiresAt = new Date(Date.now() + this.deps.refreshTtlS * 1000);
-    await this.deps.refreshTokens.insert(q, familyId, hashToken(token), expiresAt);
+    const { refreshTtlS: ttlS, familyMaxAgeS } = this.deps;
+    await this.deps.refreshTokens.insert(q, familyId, hashToken(token), { ttlS, familyMaxAgeS });
     return token;
   }
 
