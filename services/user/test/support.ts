@@ -16,6 +16,7 @@ export interface TestUserService {
   db: Database;
   redis: Redis;
   metrics: Metrics;
+  hasher: PasswordHasher;
   close: () => Promise<void>;
 }
 
@@ -62,6 +63,7 @@ export async function startUserService(
     db,
     redis,
     metrics,
+    hasher,
     close: async () => {
       await running.close();
       await started.stop();
