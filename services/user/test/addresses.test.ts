@@ -110,6 +110,12 @@ describe('GET /api/users/addresses', () => {
     expect(res.body.data[0]).toEqual(b);
   });
 
+  it('when there is no token, then it answers 401', async () => {
+    const res = await http('GET', url());
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
   it('when the user has none, then the list is empty', async () => {
     const session = await register(svc.baseUrl);
     expect((await http('GET', url(), { token: session.accessToken })).body).toEqual({ data: [] });
@@ -169,6 +175,32 @@ describe('PUT /api/users/addresses/:id', () => {
     expect(res.body.error.details[0].path).toBe('id');
   });
 
+  it('when there is no token, then it answers 401 and changes nothing', async () => {
+    const session = await register(svc.baseUrl);
+    const address = (await create(session)).body;
+    const res = await http('PUT', url(`/${address.id}`), { body: { label: 'Anonymous' } });
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    expect((await list(session))[0]).toEqual(address);
+  });
+
+  it.each([
+    ['a latitude of 91', { location: { lat: 91, lng: 0 } }, 'location.lat'],
+    ['a longitude of 180.5', { location: { lat: 0, lng: 180.5 } }, 'location.lng'],
+    ['a location without lat', { location: { lng: 1 } }, 'location.lat'],
+    ['an empty label', { label: '' }, 'label'],
+    ['a postal code with symbols', { postalCode: '<b>' }, 'postalCode'],
+    ['a non-boolean isDefault', { isDefault: 'yes please' }, 'isDefault'],
+  ])('when the body has %s, then it answers 400 naming the field and changes nothing', async (_case, body, path) => {
+    const session = await register(svc.baseUrl);
+    const address = (await create(session)).body;
+    const res = await http('PUT', url(`/${address.id}`), { token: session.accessToken, body });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+    expect(res.body.error.details.map((d: { path: string }) => d.path)).toContain(path);
+    expect((await list(session))[0]).toEqual(address);
+  });
+
   it.each([
     ['userId', { userId: randomUUID() }],
     ['id', { id: randomUUID() }],
@@ -207,6 +239,22 @@ describe('DELETE /api/users/addresses/:id', () => {
     const res = await http('DELETE', url(`/${address.id}`), { token: other.accessToken });
     expect(res.status).toBe(404);
     expect(await list(owner)).toHaveLength(1);
+  });
+
+  it('when there is no token, then it answers 401 and the address survives', async () => {
+    const session = await register(svc.baseUrl);
+    const address = (await create(session)).body;
+    const res = await http('DELETE', url(`/${address.id}`));
+    expect(res.status).toBe(401);
+    expect(res.body.error.code).toBe('UNAUTHENTICATED');
+    expect(await list(session)).toHaveLength(1);
+  });
+
+  it('when the id is not a UUID, then it answers 400', async () => {
+    const session = await register(svc.baseUrl);
+    const res = await http('DELETE', url('/not-a-uuid'), { token: session.accessToken });
+    expect(res.status).toBe(400);
+    expect(res.body.error.details[0].path).toBe('id');
   });
 
   it('when it is deleted twice, then the second answers 404', async () => {

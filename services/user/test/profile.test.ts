@@ -62,6 +62,17 @@ describe('GET /api/users/profile', () => {
     expect((await cache.get(session.user.id)).profile?.firstName).toBe('Renamed');
   });
 
+  it('when a profile changes, then the generation key hiding the older entries outlives them and then expires', async () => {
+    const session = await register(svc.baseUrl);
+    await http('GET', url, { token: session.accessToken });
+    await http('PUT', url, { token: session.accessToken, body: { firstName: 'Changed' } });
+    const olderEntryTtl = await svc.redis.ttl(`users:profile:${session.user.id}:0`);
+    const generationTtl = await svc.redis.ttl(`users:profile-generation:${session.user.id}`);
+    expect(olderEntryTtl).toBeGreaterThan(0);
+    expect(generationTtl).toBeGreaterThan(olderEntryTtl);
+    expect(generationTtl).toBeLessThanOrEqual(2 * svc.config.extra.profileCacheTtlS);
+  });
+
   it('when the cached entry differs from the database, then the cached one is served (reads hit the cache)', async () => {
     const session = await register(svc.baseUrl);
     await http('GET', url, { token: session.accessToken });

@@ -21,8 +21,10 @@ export interface AddressRecord extends AddressFields {
   createdAt: Date;
 }
 
-/** Address fields are bound to the owning user: a value moved to another user's address does not open. */
-/** What an encrypted address field is bound to: its column and the user who owns the address. */
+/**
+ * What an encrypted address field is bound to: its column and the user who owns the address, so a
+ * value moved to another column or another user's address does not open.
+ */
 export const addressFieldContext = (column: string, userId: string): string =>
   fieldContext(`addresses.${column}`, userId);
 

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Logger, Redis } from '@foodflow/platform';
 import { type FieldCipher, fieldContext } from '../security/field-cipher.js';
 import type { UserResponse } from './user.mapper.js';
@@ -5,7 +6,7 @@ import type { UserResponse } from './user.mapper.js';
 const generationKey = (userId: string): string => `users:profile-generation:${userId}`;
 const entryKey = (userId: string, generation: string): string => `users:profile:${userId}:${generation}`;
 const context = (userId: string): string => fieldContext('redis.users:profile', userId);
-/** The generation of a profile that was never changed (no counter yet). */
+/** The generation of a profile not changed within the last two entry lifetimes (no generation key). */
 const FIRST_GENERATION = '0';
 
 /** A cache read: the profile if cached, and the generation a database read may be cached under. */
@@ -20,9 +21,13 @@ export interface ProfileLookup {
  * to the database and the failure is logged, never shown to the client. Entries are encrypted like
  * the database columns, so the phone number is not left readable in Redis (or its snapshots).
  *
- * Every change bumps a per-user generation counter, and entries live under the generation that was
+ * Every change gives the user a new generation, and entries live under the generation that was
  * current when their database read began. A read racing an update therefore writes its old copy
  * under a generation nobody looks up any more, instead of over the invalidation.
+ *
+ * A generation is random, never a counter, so its key can expire: once it has, readers are back on
+ * the first generation, whose entries all ended long before (the key outlives an entry twice over),
+ * and no later generation can meet an entry of an earlier one.
  */
 export class ProfileCache {
   constructor(
@@ -58,7 +63,7 @@ export class ProfileCache {
   /** After a committed change: readers move to a new generation, so no older copy is served again. */
   async invalidate(userId: string): Promise<void> {
     try {
-      await this.redis.incr(generationKey(userId));
+      await this.redis.set(generationKey(userId), randomUUID(), 'EX', this.ttlS * 2);
     } catch (err) {
       // The change is committed; at worst the old profile is served until the entry's TTL runs out.
       this.logger.error('Profile cache invalidation failed', { err, user: { id: userId } });
