@@ -11,8 +11,9 @@ import { runSeeds } from './seed.js';
 
 /**
  * `npm start`: everything from a fresh clone to a running stack. Checks PostgreSQL, Redis and RabbitMQ,
- * makes development keys, creates and migrates the database, builds, seeds demo data, starts every
- * service and the gateway, waits until each is ready, and says where to go. Ctrl-C stops it all.
+ * makes development keys where the environment configures none, creates and migrates the database,
+ * builds, seeds demo data, starts every service and the gateway, waits until each is ready, and says
+ * where to go. Ctrl-C stops it all.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -92,7 +93,7 @@ process.on('SIGTERM', () => stopAll(0));
 processes.forEach((p, i) => {
   const colour = colours[i % colours.length] ?? '37';
   const child = startProcess('node', ['--enable-source-maps', `${p.dir}/dist/main.js`], {
-    env: { ...stackEnv(keys), PORT: String(p.port) },
+    env: { ...stackEnv(p.name, keys, process.env), PORT: String(p.port) },
     onLine: (line) => console.log(pretty(p.name, colour, line)),
   });
   child.on('exit', (code, signal) => {
@@ -106,6 +107,7 @@ processes.forEach((p, i) => {
 
 if (withWebApp) {
   const child = startProcess('npm', ['run', 'preview', '--silent', '-w', WEB_APP.dir], {
+    env: stackEnv(WEB_APP.name, keys, process.env),
     onLine: (line) => console.log(pretty('web', colours[processes.length % colours.length] ?? '37', line)),
   });
   child.on('exit', (code, signal) => {

@@ -4,27 +4,52 @@ import { join } from 'node:path';
 
 export const KEYS_DIR = '.keys';
 
+/** The variables through which an operator gives each kind of key; any one of them means "configured". */
+export const TOKEN_KEY_VARIABLES = ['JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_FILE', 'JWT_PUBLIC_KEY', 'JWT_PUBLIC_KEY_FILE'];
+export const DATA_KEY_VARIABLES = ['DATA_ENCRYPTION_KEYS', 'DATA_ENCRYPTION_KEYS_FILE'];
+
+/** The development keys in use: only those the operator did not configure. */
+export interface DevKeys {
+  tokens?: { privateKeyFile: string; publicKeyFile: string };
+  dataKeysFile?: string;
+}
+
+const configured = (env: NodeJS.ProcessEnv, names: string[]): boolean => names.some((name) => Boolean(env[name]));
+
 /**
- * Development keys, generated once into the git-ignored `.keys/` folder: the ES256 key pair the user
- * service signs access tokens with (the other services and the gateway verify with the public half),
- * and the AES-256-GCM key that encrypts personal data at rest. Production passes its own through the
- * environment instead.
+ * Development keys, generated once into the git-ignored `.keys/` folder, for what the operator has not
+ * configured: the ES256 key pair the user service signs access tokens with (the other services and the
+ * gateway verify with the public half), and the AES-256-GCM key that encrypts personal data at rest.
+ * Keys the operator gives through the environment are theirs alone: nothing is generated beside them.
  */
-export function ensureDevKeys(root: string): { privateKeyFile: string; publicKeyFile: string; dataKeysFile: string } {
+export function ensureDevKeys(
+  root: string,
+  env: NodeJS.ProcessEnv = process.env,
+  log: (message: string) => void = console.log,
+): DevKeys {
+  const keys: DevKeys = {};
   const dir = join(root, KEYS_DIR);
-  mkdirSync(dir, { recursive: true, mode: 0o700 });
-  const privateKeyFile = join(dir, 'jwt-private.pem');
-  const publicKeyFile = join(dir, 'jwt-public.pem');
-  const dataKeysFile = join(dir, 'data-encryption-keys');
-  if (!existsSync(privateKeyFile) || !existsSync(publicKeyFile)) {
-    const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
-    writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
-    writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
-    console.log(`Generated a development token-signing key pair in ${KEYS_DIR}/`);
+  const ensureDir = (): void => void mkdirSync(dir, { recursive: true, mode: 0o700 });
+  if (!configured(env, TOKEN_KEY_VARIABLES)) {
+    ensureDir();
+    const privateKeyFile = join(dir, 'jwt-private.pem');
+    const publicKeyFile = join(dir, 'jwt-public.pem');
+    if (!existsSync(privateKeyFile) || !existsSync(publicKeyFile)) {
+      const { privateKey, publicKey } = generateKeyPairSync('ec', { namedCurve: 'P-256' });
+      writeFileSync(privateKeyFile, privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+      writeFileSync(publicKeyFile, publicKey.export({ type: 'spki', format: 'pem' }), { mode: 0o644 });
+      log(`Generated a development token-signing key pair in ${KEYS_DIR}/`);
+    }
+    keys.tokens = { privateKeyFile, publicKeyFile };
   }
-  if (!existsSync(dataKeysFile)) {
-    writeFileSync(dataKeysFile, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
-    console.log(`Generated a development data-encryption key in ${KEYS_DIR}/`);
+  if (!configured(env, DATA_KEY_VARIABLES)) {
+    ensureDir();
+    const dataKeysFile = join(dir, 'data-encryption-keys');
+    if (!existsSync(dataKeysFile)) {
+      writeFileSync(dataKeysFile, `k1:${randomBytes(32).toString('base64')}\n`, { mode: 0o600 });
+      log(`Generated a development data-encryption key in ${KEYS_DIR}/`);
+    }
+    keys.dataKeysFile = dataKeysFile;
   }
-  return { privateKeyFile, publicKeyFile, dataKeysFile };
+  return keys;
 }

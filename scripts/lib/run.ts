@@ -31,15 +31,18 @@ export function ensureDebianPackages(packages: { command: string; pkg: string }[
   run('apt-get', ['install', '-y', '-qq', '--no-install-recommends', ...names], { env, quiet: true });
 }
 
-/** Spawns a long-running child whose output lines are handed to `onLine`. */
+/**
+ * Spawns a long-running child whose output lines are handed to `onLine`. `env` is its whole environment
+ * (nothing of this process's is added to it), so a secret left out of it stays out.
+ */
 export function startProcess(
   command: string,
   args: string[],
-  options: { env?: NodeJS.ProcessEnv; cwd?: string; onLine: (line: string) => void },
+  options: { env: NodeJS.ProcessEnv; cwd?: string; onLine: (line: string) => void },
 ) {
   const child = spawn(command, args, {
     cwd: options.cwd,
-    env: { ...process.env, ...options.env },
+    env: options.env,
     stdio: ['ignore', 'pipe', 'pipe'],
     // A process group of its own: Ctrl-C reaches only the parent, which then stops each child once,
     // gracefully, instead of every child receiving the terminal's signal and then the parent's too.

@@ -1,5 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { DATA_KEY_VARIABLES, type DevKeys } from './keys.js';
 
 /** The processes `npm start` runs, in start order, with the port each listens on. */
 export interface StackProcess {
@@ -17,26 +18,32 @@ export const STACK: StackProcess[] = [
 ];
 
 /** The web app, served by Vite's static preview server; it calls the API through the gateway. */
-export const WEB_APP = { dir: 'frontend', port: 5173, apiUrl: 'http://localhost:8000' };
+export const WEB_APP = { name: 'web', dir: 'frontend', port: 5173, apiUrl: 'http://localhost:8000' };
 
 /** Only what has been built so far: a service without `src/main.ts` does not exist yet. */
 export const presentProcesses = (root: string): StackProcess[] =>
   STACK.filter((p) => existsSync(join(root, p.dir, 'src', 'main.ts')));
 
-/** The environment every process of the local stack shares: where the keys are and where its peers listen. */
-export function stackEnv(keys: {
-  privateKeyFile: string;
-  publicKeyFile: string;
-  dataKeysFile: string;
-}): Record<string, string> {
+/** What only the user service may hold: the token-signing key and the keys to personal data. */
+const USER_SERVICE_SECRETS = ['JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_FILE', ...DATA_KEY_VARIABLES];
+
+/**
+ * The whole environment of one process of the local stack: the operator's own, where its peers listen,
+ * and the development keys standing in for those the operator did not configure. The signing and
+ * data-encryption keys reach the user service only.
+ */
+export function stackEnv(processName: string, keys: DevKeys, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv {
+  const user = processName === 'user';
+  const own = Object.fromEntries(Object.entries(env).filter(([name]) => user || !USER_SERVICE_SECRETS.includes(name)));
   return {
+    ...own,
     NODE_ENV: 'development',
-    JWT_PRIVATE_KEY_FILE: keys.privateKeyFile,
-    JWT_PUBLIC_KEY_FILE: keys.publicKeyFile,
-    DATA_ENCRYPTION_KEYS_FILE: keys.dataKeysFile,
     USER_SERVICE_URL: 'http://127.0.0.1:3001',
     RESTAURANT_SERVICE_URL: 'http://127.0.0.1:3002',
     ORDER_SERVICE_URL: 'http://127.0.0.1:3003',
     DELIVERY_SERVICE_URL: 'http://127.0.0.1:3004',
+    ...(keys.tokens ? { JWT_PUBLIC_KEY_FILE: keys.tokens.publicKeyFile } : {}),
+    ...(user && keys.tokens ? { JWT_PRIVATE_KEY_FILE: keys.tokens.privateKeyFile } : {}),
+    ...(user && keys.dataKeysFile ? { DATA_ENCRYPTION_KEYS_FILE: keys.dataKeysFile } : {}),
   };
 }
