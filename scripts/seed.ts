@@ -9,10 +9,15 @@ import { databaseSettings } from './lib/settings.js';
 export interface SeedContext {
   /** A connection URL for a service's own database role (seeds write only their own schema). */
   urlFor: (role: string) => string;
+  /** The environment the seeds were run with, where a seed reads the settings of its service. */
+  env: NodeJS.ProcessEnv;
   log: (message: string) => void;
 }
 
-export async function runSeeds(env: NodeJS.ProcessEnv = process.env): Promise<void> {
+export async function runSeeds(
+  env: NodeJS.ProcessEnv = process.env,
+  log: (message: string) => void = (m) => console.log(`  ${m}`),
+): Promise<void> {
   const { adminUrl, database, passwords } = databaseSettings(env);
   const urlFor = (role: string): string => {
     const u = new URL(adminUrl);
@@ -29,7 +34,7 @@ export async function runSeeds(env: NodeJS.ProcessEnv = process.env): Promise<vo
     const module = (await import(pathToFileURL(`${dir}${file}`).href)) as {
       seed: (context: SeedContext) => Promise<void>;
     };
-    await module.seed({ urlFor, log: (m) => console.log(`  ${m}`) });
+    await module.seed({ urlFor, env, log });
   }
 }
 

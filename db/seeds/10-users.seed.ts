@@ -22,7 +22,7 @@ const DEMO_ADDRESS = {
  * address for the demo customer. Existing rows are left alone, so running it again changes nothing.
  */
 export async function seed(ctx: SeedContext): Promise<void> {
-  const secrets = loadSecretsConfig();
+  const secrets = loadSecretsConfig(ctx.env);
   const cipher = new FieldCipher(secrets.dataKeys);
   const hasher = new PasswordHasher(secrets.passwords);
   const client = new pg.Client({ connectionString: ctx.urlFor('users_service'), application_name: 'foodflow-seed' });

@@ -46,13 +46,16 @@ function reachable(url: string, timeoutMs = 2000): Promise<boolean> {
 }
 
 /** Checks every dependency; on failure says which, where, and how to start it. Returns whether all answered. */
-export async function checkDependencies(env: NodeJS.ProcessEnv = process.env): Promise<boolean> {
+export async function checkDependencies(
+  env: NodeJS.ProcessEnv = process.env,
+  report: (message: string) => void = console.error,
+): Promise<boolean> {
   let ok = true;
   for (const dependency of dependencies(env)) {
     if (await reachable(dependency.url)) continue;
     ok = false;
     const where = new URL(dependency.url);
-    console.error(
+    report(
       `✗ ${dependency.name} is not reachable at ${where.hostname}:${where.port || defaultPorts[where.protocol]}.\n` +
         `  Start it with:  ${dependency.howToStart}`,
     );

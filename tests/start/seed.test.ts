@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import pg from 'pg';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bootstrapDatabase } from '../../db/bootstrap.js';
+import { DEMO_ACCOUNTS, OTHER_OWNERS } from '../../db/seeds/demo-accounts.js';
+import { runSeeds } from '../../scripts/seed.js';
+import { addressFieldContext } from '../../services/user/src/addresses/address.repository.js';
+import { FieldCipher, parseDataKeys } from '../../services/user/src/security/field-cipher.js';
+import { PasswordHasher } from '../../services/user/src/security/password-hasher.js';
+import { ADMIN_DATABASE_URL, TEST_DATABASE } from '../setup/test-env.js';
+
+/** A database of its own: the demo restaurants must not join the stories of the other tests. */
+const SEED_DATABASE = `${TEST_DATABASE}_seed`;
+const dataKeys = `k1:${randomBytes(32).toString('base64')}`;
+const env = { ADMIN_DATABASE_URL, DATABASE_NAME: SEED_DATABASE, DATA_ENCRYPTION_KEYS: dataKeys };
+const quiet = (): void => undefined;
+
+let admin: pg.Client;
+let db: pg.Client;
+
+const dropSeedDatabase = (): Promise<unknown> =>
+  admin.query(`DROP DATABASE IF EXISTS ${pg.escapeIdentifier(SEED_DATABASE)} WITH (FORCE)`);
+
+beforeAll(async () => {
+  admin = new pg.Client({ connectionString: ADMIN_DATABASE_URL });
+  await admin.connect();
+  await dropSeedDatabase();
+  await bootstrapDatabase({ adminUrl: ADMIN_DATABASE_URL, database: SEED_DATABASE });
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${SEED_DATABASE}`;
+  db = new pg.Client({ connectionString: url.toString() });
+  await db.connect();
+  await runSeeds(env, quiet);
+});
+
+afterAll(async () => {
+  await db?.end();
+  await dropSeedDatabase();
+  await admin.end();
+});
+
+/** Every seeded row, whole (updated_at included, so even a rewrite of the same values would show). */
+async function seededRows(): Promise<Record<string, unknown[]>> {
+  const tables = [
+    'users.users',
+    'users.addresses',
+    'restaurants.restaurants',
+    'restaurants.menu_categories',
+    'restaurants.menu_items',
+  ];
+  const rows: Record<string, unknown[]> = {};
+  for (const table of tables) rows[table] = (await db.query(`SELECT * FROM ${table} ORDER BY id`)).rows;
+  return rows;
+}
+
+describe('demo seeds', () => {
+  it('when they run again, then nothing changes', async () => {
+    const before = await seededRows();
+    expect(before['users.users']).toHaveLength(Object.keys(DEMO_ACCOUNTS).length + OTHER_OWNERS.length);
+    expect(before['restaurants.restaurants']!.length).toBeGreaterThan(0);
+    await runSeeds(env, quiet);
+    expect(await seededRows()).toEqual(before);
+  });
+
+  it('then every demo account in the README signs in with the password the README gives, in its role', async () => {
+    const readme = readFileSync(new URL('../../README.md', import.meta.url), 'utf8');
+    const table = [...readme.matchAll(/^\| ([a-z ]+) \| `([^`]+@foodflow\.local)` \| `([^`]+)` \|$/gm)].map(
+      ([, role, email, password]) => ({ role: role!.replace(' ', '_'), email: email!, password: password! }),
+    );
+    const others = /\(`marco@foodflow\.local`, `mei@foodflow\.local`, password `([^`]+)`\)/.exec(readme);
+    expect(table.map((row) => row.role).sort()).toEqual(['admin', 'customer', 'driver', 'restaurant_owner']);
+    expect(others).not.toBeNull();
+    const documented = [
+      ...table,
+      ...OTHER_OWNERS.map((o) => ({ role: 'restaurant_owner', email: o.email, password: others![1]! })),
+    ];
+
+    const hasher = new PasswordHasher({ cost: 10, threads: 1, maxQueue: 20 });
+    try {
+      for (const account of documented) {
+        const { rows } = await db.query<{ role: string; password_hash: string }>(
+          'SELECT role, password_hash FROM users.users WHERE email = $1',
+          [account.email],
+        );
+        expect(rows[0]?.role, account.email).toBe(account.role);
+        expect(await hasher.verify(account.password, rows[0]!.password_hash), account.email).toBe(true);
+      }
+    } finally {
+      await hasher.destroy();
+    }
+  });
+
+  it("then the demo customer's address is sealed with the data key of the environment the seeds were given", async () => {
+    const { rows } = await db.query<{ user_id: string; street_encrypted: string; city: string }>(
+      'SELECT user_id, street_encrypted, city FROM users.addresses WHERE user_id = $1',
+      [DEMO_ACCOUNTS.customer.id],
+    );
+    expect(rows).toHaveLength(1);
+    const cipher = new FieldCipher(parseDataKeys(dataKeys).keys);
+    const street = cipher.decrypt(rows[0]!.street_encrypted, addressFieldContext('street_encrypted', rows[0]!.user_id));
+    expect(street).toBe('253 Broadway');
+  });
+});
