@@ -22,9 +22,8 @@ run('npx', ['eslint', '.']);
 run('npx', ['prettier', '--check', '--log-level', 'warn', '.']);
 
 step('Type-check');
-run('npx', ['tsc', '-b']);
-run('npx', ['tsc', '-p', 'tsconfig.tools.json']);
-run('npx', ['tsc', '-p', 'frontend']);
+// The workspaces, the tests, scripts and benchmarks, and the web app: one definition, `npm run typecheck`.
+run('npm', ['run', '--silent', 'typecheck']);
 
 step('Tests');
 run('npx', ['vitest', 'run', ...process.argv.slice(2)]);
