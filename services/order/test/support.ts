@@ -11,11 +11,13 @@ import {
   type EventEnvelope,
   type LatLng,
   listen,
+  ORDER_STATUSES,
   ORDERS_EXCHANGE,
+  type OrderStatus,
   type Redis,
   type Role,
 } from '@foodflow/platform';
-import { generateTestKeys, http, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
+import { eventually, generateTestKeys, http, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import { testEnv } from '../../../tests/setup/test-env.js';
 import {
   createCategory,
@@ -88,10 +90,11 @@ export class PeerServices {
     return this.running(this.restaurantService).baseUrl;
   }
 
-  async start(): Promise<void> {
+  /** `consumeOrders` also runs the restaurant service's order.created consumer (its popularity count). */
+  async start(options: { consumeOrders?: boolean } = {}): Promise<void> {
     [this.userService, this.restaurantService] = await Promise.all([
       startUserService({}, keys),
-      startRestaurantService({ env: { JWT_PUBLIC_KEY: keys.publicKey } }),
+      startRestaurantService({ env: { JWT_PUBLIC_KEY: keys.publicKey }, consume: options.consumeOrders ?? false }),
     ]);
     this.restaurantPort = Number(new URL(this.restaurantService.baseUrl).port);
   }
@@ -121,6 +124,15 @@ export class PeerServices {
       .split('\n')
       .filter((line) => /^http_request_duration_seconds_count\{.*route="\/internal\/pricing"/.test(line))
       .reduce((sum, line) => sum + Number(line.split(' ').at(-1)), 0);
+  }
+
+  /** The orders the restaurant service has counted for the restaurant, from its order.created consumer. */
+  async orderCount(restaurant: Restaurant): Promise<number> {
+    const { rows } = await this.running(this.restaurantService).db.query<{ n: number }>(
+      'SELECT order_count AS n FROM restaurants WHERE id = $1',
+      [restaurant.restaurantId],
+    );
+    return rows[0]?.n ?? 0;
   }
 
   /** A restaurant open around the clock, owned by a new owner, with the three dishes of `MENU`. */
@@ -294,6 +306,57 @@ export async function placeOrder(
   });
   return expectStatus(created, 201, 'Checkout');
 }
+
+/** The delivery of an order, as its events name it. */
+export type DeliveryRef = { deliveryId: string; orderId: string; driverId: string };
+
+/**
+ * A fresh order of a fresh customer, with a driver assigned, brought to `status` through the real flows:
+ * the owner's steps over the API, pickup and delivery as the delivery service's events for `delivery`,
+ * cancellation by an admin.
+ */
+export async function orderIn(
+  svc: OrderServiceUnderTest,
+  peers: PeerServices,
+  restaurant: Restaurant,
+  status: OrderStatus,
+  payment?: Record<string, string>,
+): Promise<{ id: string; customer: Customer; delivery: DeliveryRef }> {
+  const customer = await newCustomer(peers);
+  const { id } = await placeOrder(svc.baseUrl, customer, restaurant, payment);
+  const delivery = { deliveryId: randomUUID(), orderId: id, driverId: randomUUID() };
+  const admin = tokenFor('admin');
+  const reached = (check: (order: { status: OrderStatus; driverId: string | null }) => boolean) =>
+    eventually(async () =>
+      check((await http('GET', `${svc.baseUrl}/api/orders/${id}`, { token: admin })).body) ? true : undefined,
+    );
+  const move = async (token: string, to: OrderStatus) => {
+    const res = await http('PUT', `${svc.baseUrl}/api/orders/${id}/status`, { token, body: { status: to } });
+    expectStatus(res, 200, `Moving the order to ${to}`);
+  };
+
+  await publishDeliveryEvent(svc.broker, 'delivery.assigned', delivery);
+  await reached((order) => order.driverId === delivery.driverId);
+  if (status === 'cancelled') {
+    await move(admin, 'cancelled');
+    return { id, customer, delivery };
+  }
+  for (const step of ORDER_STATUSES.slice(1, ORDER_STATUSES.indexOf(status) + 1)) {
+    if (step === 'picked_up' || step === 'delivered') {
+      await publishDeliveryEvent(svc.broker, `delivery.${step}`, delivery);
+      await reached((order) => order.status === step);
+    } else {
+      await move(tokenFor('restaurant_owner', restaurant.ownerId), step);
+    }
+  }
+  return { id, customer, delivery };
+}
+
+/** The value of the first series in a Prometheus text exposition that matches; 0 if none does yet. */
+export const metricValue = (text: string, series: RegExp): number => {
+  const line = text.split('\n').find((l) => series.test(l));
+  return line ? Number(line.split(' ').at(-1)) : 0;
+};
 
 /** Publishes a delivery-flow event the way the delivery service does. */
 export async function publishDeliveryEvent(
