@@ -4,6 +4,7 @@ import { eventually, http } from '@foodflow/platform/testing';
 import {
   type Customer,
   newCustomer,
+  orderIn,
   type OrderServiceUnderTest,
   PeerServices,
   placeOrder,
@@ -35,7 +36,6 @@ const allowed = (from: Status, to: Status, actor: Actor): boolean => ALLOWED[fro
 const peers = new PeerServices();
 let svc: OrderServiceUnderTest;
 let restaurant: Restaurant;
-const driverId = randomUUID();
 
 beforeAll(async () => {
   await peers.start();
@@ -65,36 +65,18 @@ async function waitFor(id: string, check: (order: { status: Status; driverId: st
   await eventually(async () => (check(await statusOf(id)) ? true : undefined), 10_000);
 }
 
-/** A fresh order of a fresh customer, with a driver assigned, brought to `status` through the real flows. */
-async function orderIn(status: Status, payment?: Record<string, string>): Promise<Placed> {
-  const customer = await newCustomer(peers);
-  const created = await placeOrder(svc.baseUrl, customer, restaurant, payment);
-  const order: Placed = {
-    id: created.id,
+/** A fresh order in `status` (see `orderIn`), with a token for each of the parties that may touch it. */
+async function placedIn(status: Status, payment?: Record<string, string>): Promise<Placed> {
+  const { id, customer, delivery } = await orderIn(svc, peers, restaurant, status, payment);
+  return {
+    id,
     tokens: {
       customer: customer.token,
       restaurant_owner: tokenFor('restaurant_owner', restaurant.ownerId),
-      driver: tokenFor('driver', driverId),
+      driver: tokenFor('driver', delivery.driverId),
       admin,
     },
   };
-  const delivery = { deliveryId: randomUUID(), orderId: order.id, driverId };
-  await publishDeliveryEvent(svc.broker, 'delivery.assigned', delivery);
-  await waitFor(order.id, (o) => o.driverId === driverId);
-  const path = STATUSES.slice(1, STATUSES.indexOf(status) + 1);
-  if (status === 'cancelled') {
-    expect((await move(order, 'admin', 'cancelled')).status).toBe(200);
-    return order;
-  }
-  for (const step of path) {
-    if (step === 'picked_up' || step === 'delivered') {
-      await publishDeliveryEvent(svc.broker, `delivery.${step}`, delivery);
-      await waitFor(order.id, (o) => o.status === step);
-    } else {
-      expect((await move(order, 'restaurant_owner', step)).status).toBe(200);
-    }
-  }
-  return order;
 }
 
 describe('order status changes', () => {
@@ -103,7 +85,7 @@ describe('order status changes', () => {
       let order: Placed;
       let historyLength: number;
       beforeAll(async () => {
-        order = await orderIn(from);
+        order = await placedIn(from);
         historyLength = (await statusOf(order.id)).statusHistory.length;
       });
 
@@ -127,7 +109,7 @@ describe('order status changes', () => {
       );
       if (permitted.length > 0) {
         it.each(permitted)('when a %s asks for %s, then the order moves and announces it', async (actor, to) => {
-          const fresh = await orderIn(from);
+          const fresh = await placedIn(from);
           const res = await move(fresh, actor, to, to === 'cancelled' ? 'Out of dough' : undefined);
           expect(res.status).toBe(200);
           expect(res.body.status).toBe(to);
@@ -153,7 +135,7 @@ describe('events of status changes', () => {
   };
 
   it('when an order becomes ready, then order.ready carries pickup and dropoff and is published', async () => {
-    const order = await orderIn('ready');
+    const order = await placedIn('ready');
     const ref = {
       orderId: order.id,
       customerId: expect.any(String),
@@ -171,7 +153,7 @@ describe('events of status changes', () => {
   });
 
   it('when a card order is cancelled with a reason, then order.cancelled carries it and the payment is voided', async () => {
-    const order = await orderIn('confirmed');
+    const order = await placedIn('confirmed');
     const res = await move(order, 'restaurant_owner', 'cancelled', 'Kitchen fire');
     expect(res.body.payment).toEqual({ method: 'card', status: 'voided' });
     expect((await outboxEvent(order.id, 'order.cancelled'))?.payload.data).toMatchObject({
@@ -188,7 +170,7 @@ describe('events of status changes', () => {
   });
 
   it('when a cash order is cancelled without a reason, then the payment is voided and the reason is null', async () => {
-    const order = await orderIn('pending', { method: 'cash' });
+    const order = await placedIn('pending', { method: 'cash' });
     const res = await move(order, 'customer', 'cancelled');
     expect(res.body.payment).toEqual({ method: 'cash', status: 'voided' });
     expect((await outboxEvent(order.id, 'order.cancelled'))?.payload.data).toMatchObject({
@@ -200,7 +182,7 @@ describe('events of status changes', () => {
 
 describe('concurrent status changes', () => {
   it('when ten confirmations race, then exactly one wins and the history records one', async () => {
-    const order = await orderIn('pending');
+    const order = await placedIn('pending');
     const results = await Promise.all(Array.from({ length: 10 }, () => move(order, 'restaurant_owner', 'confirmed')));
     expect(results.filter((r) => r.status === 200)).toHaveLength(1);
     expect(results.filter((r) => r.status === 409)).toHaveLength(9);
@@ -209,7 +191,7 @@ describe('concurrent status changes', () => {
   });
 
   it('when a cancellation and a confirmation race, then exactly one of them happens', async () => {
-    const order = await orderIn('pending');
+    const order = await placedIn('pending');
     const [cancel, confirm] = await Promise.all([
       move(order, 'customer', 'cancelled'),
       move(order, 'restaurant_owner', 'confirmed'),
@@ -224,7 +206,7 @@ describe('concurrent status changes', () => {
 describe('who may see an order', () => {
   let order: Placed;
   beforeAll(async () => {
-    order = await orderIn('pending');
+    order = await placedIn('pending');
   });
 
   it.each(['customer', 'restaurant_owner', 'driver', 'admin'] as const)(
