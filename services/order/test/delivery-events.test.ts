@@ -1,11 +1,15 @@
 import { randomUUID } from 'node:crypto';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, ORDERS_EXCHANGE } from '@foodflow/platform';
+import { createEvent, ORDERS_EXCHANGE, type OrderStatus } from '@foodflow/platform';
 import { eventually, http } from '@foodflow/platform/testing';
+import { ADMIN_DATABASE_URL, TEST_DATABASE } from '../../../tests/setup/test-env.js';
 import { DELIVERY_EVENTS_QUEUE } from '../src/delivery-events/delivery-events.consumer.js';
 import {
+  metricValue,
   newCustomer,
   openTestChannel,
+  orderIn,
   type OrderServiceUnderTest,
   PeerServices,
   placeOrder,
@@ -62,6 +66,49 @@ const outboxFor = async (orderId: string, type: string) =>
       [orderId, type],
     )
   ).rows;
+
+/** What the order tables hold, in a form that changes whenever anything is written to them. */
+const writtenSoFar = async () =>
+  (
+    await svc.db.query(
+      `SELECT (SELECT count(*) FROM orders) AS orders, (SELECT max(updated_at) FROM orders) AS "ordersChanged",
+              (SELECT count(*) FROM payments) AS payments, (SELECT max(updated_at) FROM payments) AS "paymentsChanged",
+              (SELECT count(*) FROM outbox) AS events`,
+    )
+  ).rows[0];
+
+/**
+ * Makes PostgreSQL refuse the commit of the first transaction that marks `eventId` consumed, as a lost
+ * connection or a failing server would at that moment, and counts the commits tried. A sequence keeps the
+ * count, since it survives the rollback.
+ */
+async function refuseFirstCommit(
+  eventId: string,
+): Promise<{ count: () => Promise<number>; remove: () => Promise<void> }> {
+  const url = new URL(ADMIN_DATABASE_URL);
+  url.pathname = `/${TEST_DATABASE}`;
+  const admin = new pg.Client({ connectionString: url.toString() });
+  await admin.connect();
+  const name = `refuse_commit_${randomUUID().replaceAll('-', '')}`;
+  await admin.query(`CREATE SEQUENCE orders.${name}`);
+  await admin.query(`GRANT USAGE ON SEQUENCE orders.${name} TO orders_service`);
+  await admin.query(`CREATE FUNCTION orders.${name}() RETURNS trigger LANGUAGE plpgsql AS $$
+    BEGIN
+      IF nextval('orders.${name}') = 1 THEN RAISE EXCEPTION 'commit refused'; END IF;
+      RETURN NULL;
+    END $$`);
+  await admin.query(`CREATE CONSTRAINT TRIGGER ${name} AFTER INSERT ON orders.inbox DEFERRABLE INITIALLY DEFERRED
+    FOR EACH ROW WHEN (NEW.event_id = '${eventId}') EXECUTE FUNCTION orders.${name}()`);
+  return {
+    count: async () => (await admin.query<{ n: number }>(`SELECT last_value AS n FROM orders.${name}`)).rows[0]?.n ?? 0,
+    remove: async () => {
+      await admin.query(`DROP TRIGGER ${name} ON orders.inbox`);
+      await admin.query(`DROP FUNCTION orders.${name}()`);
+      await admin.query(`DROP SEQUENCE orders.${name}`);
+      await admin.end();
+    },
+  };
+}
 
 /** Takes every message parked in the consumer's dead-letter queue and returns their message ids. */
 async function drainDeadLetters(): Promise<string[]> {
@@ -200,12 +247,115 @@ describe('delivery events', () => {
     expect(await outboxFor(order.id, 'order.picked_up')).toHaveLength(0);
   });
 
-  it('when an event names an order this service does not know, then it is acknowledged and ignored', async () => {
+  it('when an event names an order this service does not know, then it is acknowledged and nothing is written, published or parked', async () => {
+    await drainDeadLetters();
+    const before = await writtenSoFar();
+
     const event = await publishDeliveryEvent(svc.broker, 'delivery.delivered', {
       deliveryId: randomUUID(),
       orderId: randomUUID(),
       driverId: randomUUID(),
     });
+
     await eventually(() => seen(event.id));
+    expect(await writtenSoFar()).toEqual(before);
+    expect(await drainDeadLetters()).not.toContain(event.id);
+  });
+
+  it('when the commit of an applied step fails and the event is retried, then the status-change metric counts the step once', async () => {
+    const order = await readyOrder();
+    const event = createEvent('delivery.picked_up', order.delivery, randomUUID());
+    const pickedUp = /^order_status_changes_total\{.*status="picked_up".*by="driver"/;
+    const counted = async () => metricValue((await http('GET', `${svc.baseUrl}/metrics`)).body, pickedUp);
+    const before = await counted();
+    const refusals = await refuseFirstCommit(event.id);
+    try {
+      await svc.broker.publish(event);
+
+      await eventually(() => seen(event.id));
+      expect(await refusals.count()).toBe(2);
+      expect((await read(order.id)).status).toBe('picked_up');
+      expect((await counted()) - before).toBe(1);
+    } finally {
+      await refusals.remove();
+    }
+  });
+});
+
+describe('delivery events against every order status', () => {
+  type Step = 'delivery.assigned' | 'delivery.picked_up' | 'delivery.delivered';
+  type Outcome = { moves: OrderStatus; announces: string } | 'nothing' | 'retried, then parked';
+  const STATUSES: OrderStatus[] = ['pending', 'confirmed', 'preparing', 'ready', 'picked_up', 'delivered', 'cancelled'];
+  const nothing = Object.fromEntries(STATUSES.map((status) => [status, 'nothing'])) as Record<OrderStatus, Outcome>;
+
+  /**
+   * What the contract says each event does to the order's status and events, written out independently of
+   * the service: only `picked_up` on a ready order and `delivered` on a picked-up one move it, and
+   * `delivered` before `picked_up` waits (retried with backoff, parked when `picked_up` never comes).
+   */
+  const OUTCOMES: Record<Step, Record<OrderStatus, Outcome>> = {
+    'delivery.assigned': nothing,
+    'delivery.picked_up': { ...nothing, ready: { moves: 'picked_up', announces: 'order.picked_up' } },
+    'delivery.delivered': {
+      ...nothing,
+      ready: 'retried, then parked',
+      picked_up: { moves: 'delivered', announces: 'order.delivered' },
+    },
+  };
+  /** `delivery.assigned` records the driver on orders still under way; finished ones keep theirs. */
+  const TAKES_A_DRIVER: OrderStatus[] = ['pending', 'confirmed', 'preparing', 'ready', 'picked_up'];
+
+  const outboxTypes = async (orderId: string) =>
+    (
+      await svc.db.query<{ type: string }>(
+        `SELECT type FROM outbox WHERE payload->'data'->>'orderId' = $1 ORDER BY seq`,
+        [orderId],
+      )
+    ).rows.map((r) => r.type);
+
+  const cases = (Object.keys(OUTCOMES) as Step[]).flatMap((step) =>
+    STATUSES.map((from) => {
+      const outcome = OUTCOMES[step][from];
+      const driver = step === 'delivery.assigned' && TAKES_A_DRIVER.includes(from) ? ', the driver recorded' : '';
+      const result =
+        typeof outcome === 'object'
+          ? `it moves to ${outcome.moves} and announces ${outcome.announces}`
+          : `its status and events stay as they were${driver}${outcome === 'nothing' ? '' : ', and the event is retried, then parked'}`;
+      return [step, from, result, outcome] as const;
+    }),
+  );
+
+  it.each(cases)('when %s arrives for a %s order, then %s', async (step, from, _result, outcome) => {
+    const order = await orderIn(svc, peers, restaurant, from);
+    const before = await read(order.id);
+    const eventsBefore = await outboxTypes(order.id);
+    // A new assignment names another driver, so recording it shows; the steps come from the order's own delivery.
+    const delivery =
+      step === 'delivery.assigned'
+        ? { ...order.delivery, deliveryId: randomUUID(), driverId: randomUUID() }
+        : order.delivery;
+    await drainDeadLetters();
+
+    const event = await publishDeliveryEvent(svc.broker, step, delivery);
+
+    if (outcome === 'retried, then parked') {
+      const parked: string[] = [];
+      await eventually(async () => {
+        parked.push(...(await drainDeadLetters()));
+        return parked.includes(event.id) ? true : undefined;
+      });
+    } else {
+      await eventually(() => seen(event.id));
+    }
+    const after = await read(order.id);
+    if (typeof outcome === 'object') {
+      expect(after.status).toBe(outcome.moves);
+      expect(await outboxTypes(order.id)).toEqual([...eventsBefore, outcome.announces]);
+    } else {
+      expect([after.status, after.statusHistory]).toEqual([from, before.statusHistory]);
+      expect(await outboxTypes(order.id)).toEqual(eventsBefore);
+    }
+    const recorded = step === 'delivery.assigned' && TAKES_A_DRIVER.includes(from);
+    expect(after.driverId).toBe(recorded ? delivery.driverId : before.driverId);
   });
 });

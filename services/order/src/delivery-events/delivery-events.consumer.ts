@@ -10,6 +10,7 @@ import {
   PoisonMessageError,
   type PoolClient,
 } from '@foodflow/platform';
+import type { DeliveryStep } from '../orders/order-status.js';
 import type { OrderService } from '../orders/order.service.js';
 
 /** This service's own durable queue for the delivery flow's events. */
@@ -36,6 +37,10 @@ export function createDeliveryEventsConsumer(deps: {
   retryDelaysMs?: number[];
 }): EventConsumer {
   const { orders, logger } = deps;
+  // Steps applied by events whose transaction has not committed yet, counted once it has. The platform hands
+  // `afterCommit` the very envelope `handle` got, and only when the transaction committed; an event whose
+  // transaction failed is simply forgotten with its envelope, and its retry arrives as a new one.
+  const appliedSteps = new WeakMap<EventEnvelope, DeliveryStep>();
 
   const handle = async (event: EventEnvelope, client: PoolClient): Promise<void> => {
     const { value, error } = deliveryEventSchema.validate(event.data);
@@ -49,12 +54,10 @@ export function createDeliveryEventsConsumer(deps: {
         return;
       case 'delivery.picked_up':
       case 'delivery.delivered': {
-        const outcome = await orders.applyDeliveryStep(
-          client,
-          event.type === 'delivery.picked_up' ? 'picked_up' : 'delivered',
-          value,
-        );
-        if (outcome !== 'applied') logger.warn(`${event.type} ignored: ${outcome.replace('_', ' ')}`, context);
+        const step = event.type === 'delivery.picked_up' ? 'picked_up' : 'delivered';
+        const outcome = await orders.applyDeliveryStep(client, step, value);
+        if (outcome === 'applied') appliedSteps.set(event, step);
+        else logger.warn(`${event.type} ignored: ${outcome.replace('_', ' ')}`, context);
         return;
       }
       default:
@@ -70,6 +73,10 @@ export function createDeliveryEventsConsumer(deps: {
     queue: DELIVERY_EVENTS_QUEUE,
     bindings: ['delivery.*'],
     handle,
+    afterCommit: (event) => {
+      const step = appliedSteps.get(event);
+      if (step) orders.deliveryStepCommitted(step);
+    },
     ...(deps.retryDelaysMs ? { retryDelaysMs: deps.retryDelaysMs } : {}),
   });
 }

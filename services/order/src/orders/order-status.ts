@@ -27,4 +27,6 @@ export const DELIVERY_STEPS = {
   delivered: { from: 'picked_up', to: 'delivered' },
 } as const satisfies Record<string, { from: OrderStatus; to: OrderStatus }>;
 
+export type DeliveryStep = keyof typeof DELIVERY_STEPS;
+
 export const isFinal = (status: OrderStatus): boolean => status === 'delivered' || status === 'cancelled';

@@ -23,7 +23,7 @@ import {
   type StatusChange,
 } from './order.repository.js';
 import type { ListOrdersQuery, StatusChangeInput } from './order.schemas.js';
-import { canChangeStatus, DELIVERY_STEPS, isFinal } from './order-status.js';
+import { canChangeStatus, DELIVERY_STEPS, type DeliveryStep, isFinal } from './order-status.js';
 
 export interface OrderServiceDeps {
   db: Database;
@@ -111,13 +111,10 @@ export class OrderService {
    * `delivery.picked_up` / `delivery.delivered`: moves the order along the delivery flow, recorded as the
    * driver's step; delivery also takes the payment. A step already applied, or one that no longer fits
    * (the order was cancelled), changes nothing. `delivered` arriving before `picked_up` throws, so the
-   * consumer retries it once the earlier step has landed.
+   * consumer retries it once the earlier step has landed. An applied step is counted by
+   * `deliveryStepCommitted`, once the caller's transaction has committed.
    */
-  async applyDeliveryStep(
-    client: PoolClient,
-    step: keyof typeof DELIVERY_STEPS,
-    event: DeliveryEvent,
-  ): Promise<DeliveryStepOutcome> {
+  async applyDeliveryStep(client: PoolClient, step: DeliveryStep, event: DeliveryEvent): Promise<DeliveryStepOutcome> {
     const { from, to } = DELIVERY_STEPS[step];
     const order = await findOrder(client, event.orderId);
     if (!order) return 'unknown_order';
@@ -134,8 +131,15 @@ export class OrderService {
     }
     if (to === 'delivered') await this.deps.payments.capture(client, order.id);
     await this.announce(client, order.id, entry, { driverId: event.driverId });
-    this.deps.metrics.statusChanges.inc({ status: to, by: 'driver' });
     return 'applied';
+  }
+
+  /**
+   * Counts an applied delivery step once its transaction has committed: counted inside it, a commit that
+   * fails (and the retry that follows) would count the step twice.
+   */
+  deliveryStepCommitted(step: DeliveryStep): void {
+    this.deps.metrics.statusChanges.inc({ status: DELIVERY_STEPS[step].to, by: 'driver' });
   }
 
   /** Writes the event announcing a change into the outbox, in the change's own transaction. */
