@@ -1,9 +1,10 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@foodflow/platform';
-import { http } from '@foodflow/platform/testing';
+import { eventually, http } from '@foodflow/platform/testing';
 import { cleanUp } from '../src/maintenance/cleanup.js';
 import {
+  metricValue,
   newCustomer,
   type OrderServiceUnderTest,
   PeerServices,
@@ -24,11 +25,6 @@ afterAll(async () => {
   await svc?.close();
   await peers.stop();
 });
-
-const metricValue = (text: string, series: RegExp): number => {
-  const line = text.split('\n').find((l) => series.test(l));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-};
 
 describe('operations', () => {
   it('when orders are placed and moved, then the order metrics count them', async () => {
@@ -74,40 +70,72 @@ describe('operations', () => {
   });
 
   it('when the cleanup runs, then expired keys, old published outbox rows and old inbox rows go and fresh ones stay', async () => {
-    const userId = randomUUID();
-    const [oldEvent, freshEvent, oldInbox, freshInbox] = Array.from({ length: 4 }, () => randomUUID());
-    await svc.db.query(
-      `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at)
-       VALUES ($1, 'old', 'h', 402, '{}', now() - interval '25 hours'),
-              ($1, 'fresh', 'h', 402, '{}', now() - interval '23 hours')`,
-      [userId],
-    );
-    await svc.db.query(
-      `INSERT INTO outbox (id, type, payload, created_at, published_at) VALUES
-         ($1, 'order.test', '{}', now() - interval '80 hours', now() - interval '73 hours'),
-         ($2, 'order.test', '{}', now() - interval '2 hours', now() - interval '1 hour')`,
-      [oldEvent, freshEvent],
-    );
-    await svc.db.query(
-      `INSERT INTO inbox (event_id, type, received_at) VALUES
-         ($1, 'delivery.test', now() - interval '169 hours'), ($2, 'delivery.test', now())`,
-      [oldInbox, freshInbox],
-    );
+    const aged = await plantAgedRows();
 
     await cleanUp(svc.db, createLogger({ service: 'cleanup-test', silent: true }), {
       outboxHours: 72,
       inboxHours: 168,
     });
 
-    const keys = await svc.db.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE user_id = $1', [userId]);
-    expect(keys.rows.map((r) => r.key)).toEqual(['fresh']);
-    const outbox = await svc.db.query<{ id: string }>('SELECT id FROM outbox WHERE id = ANY($1)', [
-      [oldEvent, freshEvent],
-    ]);
-    expect(outbox.rows.map((r) => r.id)).toEqual([freshEvent]);
-    const inbox = await svc.db.query<{ event_id: string }>('SELECT event_id FROM inbox WHERE event_id = ANY($1)', [
-      [oldInbox, freshInbox],
-    ]);
-    expect(inbox.rows.map((r) => r.event_id)).toEqual([freshInbox]);
+    expect(await remainingOf(aged)).toEqual(aged.fresh);
+  });
+
+  it('when the service runs, then its cleanup job purges on its own at the configured interval', async () => {
+    const running = await startOrderService({ peers, env: { CLEANUP_INTERVAL_MS: '1000' } });
+    try {
+      const aged = await plantAgedRows();
+
+      const remaining = await eventually(async () => {
+        const now = await remainingOf(aged);
+        return now.keys.length === 1 && now.outbox.length === 1 && now.inbox.length === 1 ? now : undefined;
+      });
+
+      expect(remaining).toEqual(aged.fresh);
+    } finally {
+      await running.close();
+    }
   });
 });
+
+/** A key, a published outbox row and an inbox row just past their retention, and one of each just within it. */
+async function plantAgedRows() {
+  const userId = randomUUID();
+  const [oldEvent, freshEvent, oldInbox, freshInbox] = Array.from({ length: 4 }, () => randomUUID());
+  await svc.db.query(
+    `INSERT INTO idempotency_keys (user_id, key, request_hash, response_status, response_body, created_at)
+     VALUES ($1, 'old', 'h', 402, '{}', now() - interval '25 hours'),
+            ($1, 'fresh', 'h', 402, '{}', now() - interval '23 hours')`,
+    [userId],
+  );
+  await svc.db.query(
+    `INSERT INTO outbox (id, type, payload, created_at, published_at) VALUES
+       ($1, 'order.test', '{}', now() - interval '80 hours', now() - interval '73 hours'),
+       ($2, 'order.test', '{}', now() - interval '2 hours', now() - interval '1 hour')`,
+    [oldEvent, freshEvent],
+  );
+  await svc.db.query(
+    `INSERT INTO inbox (event_id, type, received_at) VALUES
+       ($1, 'delivery.test', now() - interval '169 hours'), ($2, 'delivery.test', now())`,
+    [oldInbox, freshInbox],
+  );
+  return {
+    userId,
+    outbox: [oldEvent, freshEvent],
+    inbox: [oldInbox, freshInbox],
+    fresh: { keys: ['fresh'], outbox: [freshEvent], inbox: [freshInbox] },
+  };
+}
+
+/** Which of the planted rows are still there. */
+async function remainingOf(aged: Awaited<ReturnType<typeof plantAgedRows>>) {
+  const [keys, outbox, inbox] = await Promise.all([
+    svc.db.query<{ key: string }>('SELECT key FROM idempotency_keys WHERE user_id = $1', [aged.userId]),
+    svc.db.query<{ id: string }>('SELECT id FROM outbox WHERE id = ANY($1)', [aged.outbox]),
+    svc.db.query<{ event_id: string }>('SELECT event_id FROM inbox WHERE event_id = ANY($1)', [aged.inbox]),
+  ]);
+  return {
+    keys: keys.rows.map((r) => r.key),
+    outbox: outbox.rows.map((r) => r.id),
+    inbox: inbox.rows.map((r) => r.event_id),
+  };
+}
