@@ -115,7 +115,7 @@ describe('database bootstrap', () => {
     ).rejects.toThrow(/DB_PASSWORD_USERS_SERVICE.*DB_PASSWORD_DELIVERIES_SERVICE/);
   });
 
-  it('then the foodflow role owns the database and every service schema', async () => {
+  it('when bootstrapped, then the foodflow role owns the database and every service schema', async () => {
     const { rows: database } = await admin.query<{ owner: string }>(
       'SELECT pg_get_userbyid(datdba) AS owner FROM pg_database WHERE datname = $1',
       [TEST_DATABASE],
@@ -128,7 +128,7 @@ describe('database bootstrap', () => {
     expect(schemas).toEqual([...SCHEMAS].sort().map((nspname) => ({ nspname, owner: OWNER_ROLE })));
   });
 
-  it('then every table with an updated_at column has a trigger keeping it', async () => {
+  it('when bootstrapped, then every table with an updated_at column has a trigger keeping it', async () => {
     const { rows } = await testDb.query<{ table: string; kept: boolean }>(
       `SELECT c.table_schema || '.' || c.table_name AS table,
               EXISTS (
@@ -163,7 +163,7 @@ describe('database bootstrap', () => {
     }
   });
 
-  it('then each service role may use its own schema and no other', async () => {
+  it('when bootstrapped, then each service role may use its own schema and no other', async () => {
     const { rows } = await testDb.query<{ role: string; schema: string; usage: boolean }>(
       `SELECT r.role, s.schema, has_schema_privilege(r.role, s.schema, 'USAGE') AS usage
          FROM unnest($1::text[]) AS r(role), unnest($2::text[]) AS s(schema)`,
