@@ -15,7 +15,7 @@ export class PoisonMessageError extends Error {
   override name = 'PoisonMessageError';
 }
 
-export interface ConsumerOptions {
+export interface ConsumerOptions<Outcome = void> {
   broker: Broker;
   db: Database;
   logger: Logger;
@@ -33,9 +33,12 @@ export interface ConsumerOptions {
    * Applies one event inside the transaction that also records it in the inbox, so the effect and the
    * "seen" mark commit together: a redelivered event finds its mark and is skipped.
    */
-  handle: (event: EventEnvelope, client: PoolClient) => Promise<void>;
-  /** Runs after the transaction commits (side effects outside the database, e.g. socket pushes). */
-  afterCommit?: (event: EventEnvelope) => Promise<void> | void;
+  handle: (event: EventEnvelope, client: PoolClient) => Promise<Outcome>;
+  /**
+   * Runs after the transaction commits (side effects outside the database, e.g. socket pushes), with what
+   * `handle` returned; never for a transaction that failed, whose retry is handled afresh.
+   */
+  afterCommit?: (event: EventEnvelope, outcome: Outcome) => Promise<void> | void;
   prefetch?: number;
   /** Tries before a failing message is parked in the dead-letter queue. */
   maxAttempts?: number;
@@ -103,13 +106,13 @@ const isDelays = (delays: readonly number[]): delays is Delays =>
  * dead-letter queue while the rest keeps flowing. An unavailable database is retried without limit:
  * the message is fine, the moment is not.
  */
-export class EventConsumer {
+export class EventConsumer<Outcome = void> {
   private channel: ChannelWrapper | undefined;
   private readonly outcomes;
   private readonly retryDelaysMs: Delays;
   private inFlight = 0;
 
-  constructor(private readonly options: ConsumerOptions) {
+  constructor(private readonly options: ConsumerOptions<Outcome>) {
     const delays = options.retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS;
     if (!isDelays(delays)) {
       throw new Error(
@@ -175,14 +178,13 @@ export class EventConsumer {
     }
     await runWithContext({ requestId: event.correlationId ?? event.id }, async () => {
       try {
-        const fresh = await this.options.db.transaction(async (client) => {
+        const applied = await this.options.db.transaction(async (client) => {
           const inserted = await this.markSeen(client, event);
-          if (inserted.rowCount === 0) return false;
-          await this.options.handle(event, client);
-          return true;
+          if (inserted.rowCount === 0) return undefined;
+          return { outcome: await this.options.handle(event, client) };
         });
-        this.count(event.type, fresh ? 'processed' : 'duplicate');
-        if (fresh) await this.options.afterCommit?.(event);
+        this.count(event.type, applied ? 'processed' : 'duplicate');
+        if (applied) await this.options.afterCommit?.(event, applied.outcome);
         this.channel?.ack(msg);
       } catch (err) {
         await this.fail(msg, event, err);

@@ -35,14 +35,11 @@ export function createDeliveryEventsConsumer(deps: {
   metrics: Metrics;
   orders: OrderService;
   retryDelaysMs?: number[];
-}): EventConsumer {
+}): EventConsumer<DeliveryStep | undefined> {
   const { orders, logger } = deps;
-  // Steps applied by events whose transaction has not committed yet, counted once it has. The platform hands
-  // `afterCommit` the very envelope `handle` got, and only when the transaction committed; an event whose
-  // transaction failed is simply forgotten with its envelope, and its retry arrives as a new one.
-  const appliedSteps = new WeakMap<EventEnvelope, DeliveryStep>();
 
-  const handle = async (event: EventEnvelope, client: PoolClient): Promise<void> => {
+  /** Applies the event; the order step it made, counted once the transaction has committed. */
+  const handle = async (event: EventEnvelope, client: PoolClient): Promise<DeliveryStep | undefined> => {
     const { value, error } = deliveryEventSchema.validate(event.data);
     if (error) throw new PoisonMessageError(`${event.type} data is invalid: ${error.message}`);
     const context = { event: { id: event.id, type: event.type }, order: { id: value.orderId } };
@@ -56,8 +53,8 @@ export function createDeliveryEventsConsumer(deps: {
       case 'delivery.delivered': {
         const step = event.type === 'delivery.picked_up' ? 'picked_up' : 'delivered';
         const outcome = await orders.applyDeliveryStep(client, step, value);
-        if (outcome === 'applied') appliedSteps.set(event, step);
-        else logger.warn(`${event.type} ignored: ${outcome.replace('_', ' ')}`, context);
+        if (outcome === 'applied') return step;
+        logger.warn(`${event.type} ignored: ${outcome.replace('_', ' ')}`, context);
         return;
       }
       default:
@@ -73,8 +70,7 @@ export function createDeliveryEventsConsumer(deps: {
     queue: DELIVERY_EVENTS_QUEUE,
     bindings: ['delivery.*'],
     handle,
-    afterCommit: (event) => {
-      const step = appliedSteps.get(event);
+    afterCommit: (_event, step) => {
       if (step) orders.deliveryStepCommitted(step);
     },
     ...(deps.retryDelaysMs ? { retryDelaysMs: deps.retryDelaysMs } : {}),
