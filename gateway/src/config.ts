@@ -1,4 +1,4 @@
-import { collectProblems, ConfigError, type Env, envSchemas, readEnv, readKeyMaterial } from '@foodflow/platform';
+import { checkEnv, collectProblems, ConfigError, type Env, envSchemas, readKeyMaterial } from '@foodflow/platform';
 import Joi from 'joi';
 import { KONG_FILE, type KongDeclaration, readKongDeclaration } from './kong/declaration.js';
 
@@ -72,13 +72,14 @@ const keys = {
  * shared environment, plus the Kong declaration and where each of its services is reached.
  */
 export function loadGatewayConfig(env: Env = process.env): GatewayConfig {
-  const { attempt, problems } = collectProblems();
-  const values = attempt(() => readEnv(keys, env));
+  const checked = checkEnv(keys, env);
+  // Files are read even when variables are wrong, so one run lists every problem.
+  const { attempt, problems } = collectProblems(checked.problems);
   // Joi has validated and converted every value; this is only the typed view of them.
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  const v = (values ?? {}) as Record<string, any>;
+  const v = checked.values as Record<string, any>;
   const kong = attempt(() => readKongDeclaration(v['KONG_CONFIG_FILE'] ?? KONG_FILE));
-  const publicKey = values && attempt(() => readKeyMaterial(values, 'JWT_PUBLIC_KEY'));
+  const publicKey = attempt(() => readKeyMaterial(checked.values, 'JWT_PUBLIC_KEY'));
   const urls = kong && attempt(() => serviceUrls(kong, env, env['NODE_ENV'] === 'production'));
   if (problems.length > 0 || !kong || !publicKey || !urls) throw new ConfigError(problems);
   const corsOrigins = v['CORS_ORIGINS'] as string | undefined;

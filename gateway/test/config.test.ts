@@ -76,6 +76,15 @@ describe('gateway configuration', () => {
     ]);
   });
 
+  it('when a variable is wrong and the key file unreadable, then both are listed together', () => {
+    const problems = problemsOf({ JWT_PUBLIC_KEY: '', JWT_PUBLIC_KEY_FILE: '/nowhere/jwt-public.pem', PORT: 'eighty' });
+
+    expect(problems).toEqual([
+      expect.stringContaining('"PORT" must be a number'),
+      expect.stringContaining('"JWT_PUBLIC_KEY_FILE" points to /nowhere/jwt-public.pem'),
+    ]);
+  });
+
   it('when running in production, then every service URL must be given', () => {
     const problems = problemsOf({ NODE_ENV: 'production', REDIS_URL: 'redis://redis:6379' });
 
