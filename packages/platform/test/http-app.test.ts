@@ -97,6 +97,26 @@ describe('the shared HTTP app', () => {
     expect(res.body.error.code).toBe('MALFORMED_JSON');
   });
 
+  it('when a body is not JSON, then 415 UNSUPPORTED_MEDIA_TYPE, and the handler never runs', async () => {
+    for (const type of ['text/plain', 'application/x-www-form-urlencoded']) {
+      const res = await http('POST', `${app.baseUrl}/api/items`, {
+        rawBody: JSON.stringify({ name: 'Pizza' }),
+        headers: { 'content-type': type },
+      });
+      expect(res.status).toBe(415);
+      expect(res.body.error.code).toBe('UNSUPPORTED_MEDIA_TYPE');
+    }
+  });
+
+  it('when a request has an empty body, then no content type is asked for', async () => {
+    const res = await http('POST', `${app.baseUrl}/api/items`, {
+      rawBody: '',
+      headers: { 'content-type': 'text/plain' },
+    });
+    expect(res.status).toBe(400);
+    expect(res.body.error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('when the body is over 1 MiB, then 413 PAYLOAD_TOO_LARGE', async () => {
     const res = await http('POST', `${app.baseUrl}/api/items`, { body: { name: 'x'.repeat(1024 * 1024 + 10) } });
     expect(res.status).toBe(413);

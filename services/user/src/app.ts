@@ -1,5 +1,4 @@
 import {
-  AppError,
   createHttpApp,
   type Database,
   every,
@@ -10,7 +9,7 @@ import {
   requireAuth,
   TokenVerifier,
 } from '@foodflow/platform';
-import type { Express, RequestHandler } from 'express';
+import type { Express } from 'express';
 import { addressRoutes, internalAddressRoutes } from './addresses/address.routes.js';
 import { AddressRepository } from './addresses/address.repository.js';
 import { AddressService } from './addresses/address.service.js';
@@ -42,20 +41,6 @@ export interface UserServiceApp {
   start: () => void;
   stop: () => Promise<void>;
 }
-
-/**
- * The JSON parser passes over a body of another type, which would then reach validation as no body at
- * all (a profile update would answer 200 having changed nothing): such a body is refused instead. An
- * empty body (a logout without a refresh token) has no type to check.
- */
-const jsonBodiesOnly: RequestHandler = (req, _res, next) => {
-  const hasContent = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (hasContent && !req.is('application/json')) {
-    next(new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (Content-Type: application/json)'));
-  } else {
-    next();
-  }
-};
 
 /** Builds the user service from its dependencies; never listens (main.ts and the tests do). */
 export function createApp(deps: UserServiceDeps): UserServiceApp {
@@ -95,7 +80,6 @@ export function createApp(deps: UserServiceDeps): UserServiceApp {
     metrics,
     health: infrastructureChecks({ db, redis }),
     routes: (router) => {
-      router.use('/api', jsonBodiesOnly);
       router.use(authRoutes(authService, accessTokens.jwks, authenticated));
       router.use(userRoutes(userService, authenticated));
       router.use(addressRoutes(addressService, authenticated));

@@ -1,4 +1,5 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
+import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
@@ -8,6 +9,9 @@ import { requestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 
 export const BODY_LIMIT = '1mb';
+
+const notJson = (): AppError =>
+  new AppError('UNSUPPORTED_MEDIA_TYPE', 'The request body must be JSON (Content-Type: application/json)');
 
 export interface HttpAppOptions {
   logger: Logger;
@@ -31,9 +35,13 @@ export function createHttpApp({ logger, metrics, health, routes, title }: HttpAp
   app.set('trust proxy', 'loopback, uniquelocal');
   const security = securityHeaders();
   const json = express.json({ limit: BODY_LIMIT });
-  // What body-parser itself checks first: a request with neither header has no body to parse.
+  // A request with neither header has no body to parse (what body-parser itself checks first). A body of
+  // another type would pass the JSON parser untouched and reach validation as no body at all (an update
+  // would answer 200 having changed nothing), so it is refused; an empty one has no type to check.
   const parseBody = (req: Request, res: Response, next: NextFunction): void => {
-    if (req.headers['content-length'] === undefined && req.headers['transfer-encoding'] === undefined) next();
+    const length = req.headers['content-length'];
+    if (length === undefined && req.headers['transfer-encoding'] === undefined) next();
+    else if (length !== '0' && !req.is('application/json')) next(notJson());
     else json(req, res, next);
   };
   // The shared per-request middleware in this order (request id and its context, security headers, request
