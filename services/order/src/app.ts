@@ -25,7 +25,7 @@ import { ORDERS_OUTBOX_CHANNEL } from './orders/order-events.js';
 import { createOrderMetrics } from './orders/order-metrics.js';
 import { toOrderResponse } from './orders/order.mapper.js';
 import type { Order } from './orders/order.repository.js';
-import { orderRoutes } from './orders/order.routes.js';
+import { internalOrderRoutes, orderRoutes } from './orders/order.routes.js';
 import { OrderService } from './orders/order.service.js';
 import type { PaymentProvider } from './payments/payment-provider.js';
 import { PaymentService } from './payments/payment.service.js';
@@ -107,6 +107,7 @@ export function createApp(deps: AppDeps): OrderApp {
     routes: (http) => {
       http.use(cartRoutes(new CartService(carts, restaurants), authenticate));
       http.use(orderRoutes({ orders, checkout, idempotency, authenticate }));
+      http.use(internalOrderRoutes(orders, { secret: config.internal.secret, self: config.service }));
     },
   });
 

@@ -28,7 +28,7 @@ import {
 } from '../../restaurant/test/support.js';
 import { register, sampleAddress, startUserService, type TestUserService } from '../../user/test/support.js';
 import { createApp, type OrderApp } from '../src/app.js';
-import { loadConfig } from '../src/config.js';
+import { loadConfig, type OrderServiceConfig } from '../src/config.js';
 import type { AuthorizationRequest, AuthorizationResult } from '../src/payments/payment-provider.js';
 import { TestPaymentProvider } from '../src/payments/test-payment-provider.js';
 
@@ -220,6 +220,7 @@ export class HoldableCardNetwork extends TestPaymentProvider {
 
 export interface OrderServiceUnderTest {
   baseUrl: string;
+  config: OrderServiceConfig;
   db: Database;
   redis: Redis;
   broker: Broker;
@@ -263,6 +264,7 @@ export async function startOrderService(options: {
   const running = await startHttp(service.app);
   return {
     baseUrl: running.baseUrl,
+    config,
     db,
     redis,
     broker,

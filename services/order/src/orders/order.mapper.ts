@@ -38,3 +38,22 @@ export const toOrderResponse = (order: Order): OrderResponse => ({
   createdAt: order.createdAt.toISOString(),
   updatedAt: order.updatedAt.toISOString(),
 });
+
+/** Who may follow an order and where it stands: what the delivery service tracks it by. */
+export interface OrderParties {
+  id: string;
+  customerId: string;
+  restaurantId: string;
+  restaurantOwnerId: string;
+  status: OrderStatus;
+  driverId: string | null;
+}
+
+export const toOrderParties = (order: Order): OrderParties => ({
+  id: order.id,
+  customerId: order.customerId,
+  restaurantId: order.restaurantId,
+  restaurantOwnerId: order.restaurantOwnerId,
+  status: order.status,
+  driverId: order.driverId,
+});

@@ -1,8 +1,8 @@
 import { Router, type RequestHandler } from 'express';
-import { authUser, requireRole, validate } from '@foodflow/platform';
+import { authUser, requireRole, requireService, validate } from '@foodflow/platform';
 import { fingerprint, type IdempotencyGuard, idempotencyKeyOf } from '../idempotency/idempotency.js';
 import type { CheckoutService } from './checkout.service.js';
-import { toOrderResponse } from './order.mapper.js';
+import { toOrderParties, toOrderResponse } from './order.mapper.js';
 import type { Order } from './order.repository.js';
 import {
   checkoutFingerprintParts,
@@ -59,6 +59,28 @@ export function orderRoutes({ orders, checkout, idempotency, authenticate }: Ord
     validate({ params: orderParamsSchema, body: statusChangeSchema }),
     async (req, res) => {
       res.json(toOrderResponse(await orders.changeStatus(authUser(res), req.params['id'] as string, req.body)));
+    },
+  );
+
+  return router;
+}
+
+/**
+ * GET /internal/orders/:id: the delivery service tracks an order by its parties and status; this answers
+ * for the moment after checkout when `order.created` has not yet reached its copy (service token from
+ * `delivery-service` only; any other caller 403, none or a bad one 401).
+ *
+ * 200: `{ id, customerId, restaurantId, restaurantOwnerId, status, driverId }`. 404 NOT_FOUND: no such order.
+ */
+export function internalOrderRoutes(orders: OrderService, internal: { secret: string; self: string }): Router {
+  const router = Router();
+
+  router.get(
+    '/internal/orders/:id',
+    requireService({ ...internal, allowed: ['delivery-service'] }),
+    validate({ params: orderParamsSchema }),
+    async (req, res) => {
+      res.json(toOrderParties(await orders.getForService(req.params['id'] as string)));
     },
   );
 
