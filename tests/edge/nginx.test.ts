@@ -186,14 +186,17 @@ describe('real-time tracking through Nginx and the gateway', () => {
       });
     });
 
-  /** The delivery service's own answer to `track`: for an order it has never heard of, NOT_FOUND. */
+  /**
+   * The delivery service's own answer to `track`: for an order it has never heard of, with no order service
+   * to ask (the test instance's is down), DEPENDENCY_UNAVAILABLE.
+   */
   const trackUnknownOrder = (socket: Socket) => socket.timeout(5000).emitWithAck('track', { orderId: randomUUID() });
 
   it('when a customer connects over WebSocket, then the upgrade passes both hops and the delivery service answers', async () => {
     const socket = await connect({ transports: ['websocket'], auth: { token: deliveryToken('customer') } });
     try {
       expect(socket.io.engine.transport.name).toBe('websocket');
-      expect(await trackUnknownOrder(socket)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(await trackUnknownOrder(socket)).toMatchObject({ ok: false, error: { code: 'DEPENDENCY_UNAVAILABLE' } });
     } finally {
       socket.close();
     }
@@ -207,7 +210,7 @@ describe('real-time tracking through Nginx and the gateway', () => {
         else socket.io.engine.once('upgrade', () => resolve());
       });
 
-      expect(await trackUnknownOrder(socket)).toMatchObject({ ok: false, error: { code: 'NOT_FOUND' } });
+      expect(await trackUnknownOrder(socket)).toMatchObject({ ok: false, error: { code: 'DEPENDENCY_UNAVAILABLE' } });
     } finally {
       socket.close();
     }

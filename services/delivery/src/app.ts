@@ -27,6 +27,7 @@ import { driverRoutes } from './drivers/driver.routes.js';
 import { DriverService } from './drivers/driver.service.js';
 import { createNotificationHub } from './notifications/notification-hub.js';
 import { OrderCopyRepository } from './orders/order-copy.repository.js';
+import { OrderClient } from './orders/order.client.js';
 import { Realtime } from './realtime/realtime.js';
 import { closeRevokedSockets } from './realtime/revocations.js';
 import { createSocketServer, type SocketServer } from './realtime/socket-server.js';
@@ -35,7 +36,7 @@ import { trackingRoutes } from './tracking/tracking.routes.js';
 import { TrackingService } from './tracking/tracking.service.js';
 
 export interface AppDeps {
-  config: Pick<DeliveryConfig, 'extra'>;
+  config: Pick<DeliveryConfig, 'extra' | 'internal'>;
   logger: Logger;
   metrics: Metrics;
   db: Database;
@@ -78,6 +79,7 @@ export function createApp(deps: AppDeps): DeliveryApp {
   const tracking = new TrackingService({
     db,
     orders,
+    orderService: new OrderClient({ ...config.internal, baseUrl: extra.orderServiceUrl }),
     deliveries,
     averageSpeedKmh: extra.tracking.averageSpeedKmh,
   });

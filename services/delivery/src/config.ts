@@ -1,9 +1,10 @@
-import { type Env, loadServiceConfig } from '@foodflow/platform';
+import { devDefault, type Env, loadServiceConfig } from '@foodflow/platform';
 import Joi from 'joi';
 
 export const SERVICE_NAME = 'delivery-service';
 
 const serviceKeys = {
+  ORDER_SERVICE_URL: devDefault(Joi.string().uri({ scheme: ['http', 'https'] }), 'http://127.0.0.1:3003'),
   DRIVER_OFFLINE_AFTER_S: Joi.number().integer().min(10).default(600),
   ASSIGNMENT_RADIUS_KM: Joi.number().min(0.1).max(20_000).default(25),
   ASSIGNMENT_SWEEP_INTERVAL_MS: Joi.number().integer().min(100).default(5000),
@@ -16,6 +17,8 @@ const serviceKeys = {
 };
 
 export interface DeliveryServiceExtra {
+  /** Asked for an order only while `order.created` has not reached this service's copy of it. */
+  orderServiceUrl: string;
   drivers: { offlineAfterS: number };
   assignment: { radiusKm: number; sweepIntervalMs: number };
   tracking: { averageSpeedKmh: number };
@@ -26,6 +29,7 @@ export interface DeliveryServiceExtra {
 function mapExtra(v: Record<string, unknown>): DeliveryServiceExtra {
   const n = (name: string): number => v[name] as number;
   return {
+    orderServiceUrl: v['ORDER_SERVICE_URL'] as string,
     drivers: { offlineAfterS: n('DRIVER_OFFLINE_AFTER_S') },
     assignment: { radiusKm: n('ASSIGNMENT_RADIUS_KM'), sweepIntervalMs: n('ASSIGNMENT_SWEEP_INTERVAL_MS') },
     tracking: { averageSpeedKmh: n('AVERAGE_SPEED_KMH') },

@@ -14,11 +14,12 @@ import {
   type Role,
   Broker,
 } from '@foodflow/platform';
-import { generateTestKeys, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
+import { eventually, generateTestKeys, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import amqplib from 'amqplib';
 import { io as connectSocket, type Socket } from 'socket.io-client';
 import { uniquePlace } from '../../../tests/setup/places.js';
 import { testEnv } from '../../../tests/setup/test-env.js';
+import { deadUrl } from '../../order/test/support.js';
 import { createApp, type DeliveryApp } from '../src/app.js';
 import { BatchingTokenVerifier } from '../src/auth/batching-token-verifier.js';
 import { loadDeliveryConfig } from '../src/config.js';
@@ -50,9 +51,17 @@ export interface Instance {
   close: () => Promise<void>;
 }
 
-/** One real delivery-service instance on a free port, with its own connections. */
-export async function startInstance(extra: Record<string, string> = {}): Promise<Instance> {
-  const config = loadDeliveryConfig({ ...env, ...extra });
+/**
+ * One real delivery-service instance on a free port, with its own connections. Unless `extra` names one, its
+ * order service is down: an order missing from the copy is then 503, whatever listens on the development port.
+ * `consume: false` leaves the event consumers, the outbox relay and the periodic jobs unstarted, so the
+ * copy of orders receives nothing.
+ */
+export async function startInstance(
+  extra: Record<string, string> = {},
+  { consume = true }: { consume?: boolean } = {},
+): Promise<Instance> {
+  const config = loadDeliveryConfig({ ...env, ORDER_SERVICE_URL: await deadUrl(), ...extra });
   const logger = createLogger({ service: 'delivery-test', level: 'error', silent: true });
   const metrics = createMetrics('delivery-service');
   const db = new Database({ url: config.database.url, max: 10, logger, metrics, applicationName: 'delivery-test' });
@@ -62,7 +71,7 @@ export async function startInstance(extra: Record<string, string> = {}): Promise
   await broker.waitForConnection();
   const verifier = new BatchingTokenVerifier({ ...config.auth, redis });
   const app = createApp({ config, logger, metrics, db, redis, socketRedis, broker, verifier });
-  await app.start();
+  if (consume) await app.start();
   const running = await startHttp(app.server);
   return {
     baseUrl: running.baseUrl,
@@ -84,6 +93,13 @@ export const uniqueArea = (): Promise<LatLng> => uniquePlace();
 /** A point about `km` east of `p`. */
 export function eastOf(p: LatLng, km: number): LatLng {
   return { lat: p.lat, lng: p.lng + km / (111.32 * Math.cos((p.lat * Math.PI) / 180)) };
+}
+
+/** An order and the people who may follow it. */
+export interface Parties {
+  ref: OrderRef;
+  customer: User;
+  owner: User;
 }
 
 export function orderRef(): OrderRef {
@@ -136,6 +152,34 @@ export class World {
       type: routingKey,
     });
     await this.channel.waitForConfirms();
+  }
+
+  /** An order placed by a fresh customer at a fresh owner's restaurant, once its copy exists. */
+  async placedOrder(): Promise<Parties> {
+    const customer = user('customer');
+    const owner = user('restaurant_owner');
+    const ref = { ...orderRef(), customerId: customer.id, restaurantOwnerId: owner.id };
+    await this.publish('order.created', {
+      ...ref,
+      items: [],
+      totalCents: 1200,
+      currency: 'USD',
+      deliveryAddress: {
+        label: 'Home',
+        street: '1 Main St',
+        city: 'Town',
+        postalCode: '1000',
+        location: await uniqueArea(),
+      },
+    });
+    await eventually(async () => ((await this.orderCopy(ref.orderId)) ? true : undefined));
+    return { ref, customer, owner };
+  }
+
+  /** This service's copy of the order, if it has one. */
+  async orderCopy(orderId: string): Promise<{ status: string } | undefined> {
+    const { rows } = await this.db.query<{ status: string }>('SELECT status FROM orders WHERE id = $1', [orderId]);
+    return rows[0];
   }
 
   /** An order as far as `order.ready`, its pickup at `pickup` and dropoff 2 km away. */

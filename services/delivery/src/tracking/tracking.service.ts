@@ -1,6 +1,7 @@
 import { type AuthUser, type Database, forbidden, notFound } from '@foodflow/platform';
 import type { DeliveryRecord, DeliveryRepository, LocationFix } from '../deliveries/delivery.repository.js';
 import type { OrderCopy, OrderCopyRepository } from '../orders/order-copy.repository.js';
+import type { OrderClient } from '../orders/order.client.js';
 import { etaMinutes } from './eta.js';
 
 /** The contract's `tracking`: where an order stands and, once it has a driver, where they are. */
@@ -17,6 +18,8 @@ export interface Tracking {
 export interface TrackingDeps {
   db: Database;
   orders: OrderCopyRepository;
+  /** Asked only when the copy has no row for the order yet. */
+  orderService: OrderClient;
   deliveries: DeliveryRepository;
   averageSpeedKmh: number;
 }
@@ -26,31 +29,45 @@ export class TrackingService {
   constructor(private readonly deps: TrackingDeps) {}
 
   async get(user: AuthUser, orderId: string): Promise<Tracking> {
-    await this.authorize(user, orderId);
-    return this.snapshot(orderId);
+    const order = await this.authorize(user, orderId);
+    return this.tracking(order, await this.deps.deliveries.findByOrder(this.deps.db, orderId));
   }
 
-  /** Throws NOT_FOUND for an unknown order and FORBIDDEN for someone else's. */
-  async authorize(user: AuthUser, orderId: string): Promise<void> {
-    const { db, orders, deliveries } = this.deps;
-    const order = await orders.find(db, orderId);
-    if (!order) throw notFound('Order');
-    if (this.isParty(user, order)) return;
-    if (user.role === 'driver' && (await deliveries.findByOrder(db, orderId))?.driverId === user.id) return;
+  /** Throws NOT_FOUND for an unknown order and FORBIDDEN for someone else's; returns the order. */
+  async authorize(user: AuthUser, orderId: string): Promise<OrderCopy> {
+    const { db, deliveries } = this.deps;
+    const order = await this.order(orderId);
+    if (this.isParty(user, order)) return order;
+    if (user.role === 'driver' && (await deliveries.findByOrder(db, orderId))?.driverId === user.id) return order;
     throw forbidden('Only the people involved in an order can track it');
   }
 
   /** The order as it stands now, read after the caller has joined its room so no later change is missed. */
   async snapshot(orderId: string): Promise<Tracking> {
-    const { db, orders, deliveries } = this.deps;
-    const [order, delivery] = await Promise.all([orders.find(db, orderId), deliveries.findByOrder(db, orderId)]);
+    const { db, deliveries } = this.deps;
+    const [order, delivery] = await Promise.all([this.order(orderId), deliveries.findByOrder(db, orderId)]);
+    return this.tracking(order, delivery);
+  }
+
+  /**
+   * The copy's order or, in the moment after checkout before `order.created` has reached the copy, the
+   * order service's. That answer is not written to the copy: the copy is the events' alone, and the hub
+   * decides from it which changes to announce.
+   */
+  private async order(orderId: string): Promise<OrderCopy> {
+    const { db, orders, orderService } = this.deps;
+    const order = (await orders.find(db, orderId)) ?? (await orderService.find(orderId));
     if (!order) throw notFound('Order');
+    return order;
+  }
+
+  private tracking(order: OrderCopy, delivery: DeliveryRecord | undefined): Tracking {
     const none = { deliveryId: null, deliveryStatus: null, driver: null, location: null, etaMinutes: null };
-    if (!delivery?.driverId) return { orderId, status: order.status, ...none };
+    if (!delivery?.driverId) return { orderId: order.id, status: order.status, ...none };
     // The latest position in the history, read with the delivery: every update is stored before it is pushed.
     const position = delivery.lastLocation;
     return {
-      orderId,
+      orderId: order.id,
       status: order.status,
       deliveryId: delivery.id,
       deliveryStatus: delivery.status,
