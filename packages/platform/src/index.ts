@@ -15,6 +15,7 @@ export * from './http/request-id.js';
 export * from './http/validate.js';
 export * from './internal/internal-auth.js';
 export * from './internal/internal-client.js';
+export * from './internal/peer-breaker.js';
 export * from './lifecycle/lifecycle.js';
 export * from './lifecycle/periodic.js';
 export * from './lifecycle/service-runtime.js';

@@ -76,10 +76,11 @@ export function createApp(deps: AppDeps): DeliveryApp {
     logger,
     radiusKm: extra.assignment.radiusKm,
   });
+  const orderService = new OrderClient({ ...config.internal, baseUrl: extra.orderServiceUrl, logger });
   const tracking = new TrackingService({
     db,
     orders,
-    orderService: new OrderClient({ ...config.internal, baseUrl: extra.orderServiceUrl }),
+    orderService,
     deliveries,
     averageSpeedKmh: extra.tracking.averageSpeedKmh,
   });
@@ -162,6 +163,7 @@ export function createApp(deps: AppDeps): DeliveryApp {
       await relay.stop();
       await revocations.stop();
       await io.close();
+      orderService.close();
     },
   };
 }

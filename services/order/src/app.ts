@@ -65,7 +65,7 @@ export function createApp(deps: AppDeps): OrderApp {
   const peer = {
     secret: config.internal.secret,
     timeoutMs: config.internal.timeoutMs,
-    resetMs: config.extra.peerBreakerResetMs,
+    resetMs: config.internal.breakerResetMs,
     logger,
   };
   const restaurants = new RestaurantClient({ ...peer, baseUrl: config.extra.restaurantServiceUrl });

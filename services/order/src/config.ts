@@ -7,8 +7,6 @@ export interface OrderServiceExtra {
   userServiceUrl: string;
   restaurantServiceUrl: string;
   cartTtlSeconds: number;
-  /** How long a peer circuit stays open before one trial call is let through. */
-  peerBreakerResetMs: number;
   outboxRetentionHours: number;
   inboxRetentionHours: number;
   cleanupIntervalMs: number;
@@ -29,7 +27,6 @@ export function loadConfig(env: Env = process.env) {
             .integer()
             .min(60)
             .default(7 * 24 * 3600),
-          PEER_BREAKER_RESET_MS: Joi.number().integer().min(100).default(10_000),
           OUTBOX_RETENTION_HOURS: Joi.number().integer().min(1).default(72),
           INBOX_RETENTION_HOURS: Joi.number().integer().min(1).default(168),
           CLEANUP_INTERVAL_MS: Joi.number().integer().min(1000).default(3_600_000),
@@ -38,7 +35,6 @@ export function loadConfig(env: Env = process.env) {
           userServiceUrl: env['USER_SERVICE_URL'] as string,
           restaurantServiceUrl: env['RESTAURANT_SERVICE_URL'] as string,
           cartTtlSeconds: env['CART_TTL_SECONDS'] as number,
-          peerBreakerResetMs: env['PEER_BREAKER_RESET_MS'] as number,
           outboxRetentionHours: env['OUTBOX_RETENTION_HOURS'] as number,
           inboxRetentionHours: env['INBOX_RETENTION_HOURS'] as number,
           cleanupIntervalMs: env['CLEANUP_INTERVAL_MS'] as number,

@@ -58,6 +58,7 @@ export const envSchemas = {
   internal: {
     INTERNAL_API_SECRET: devDefault(Joi.string().min(32), 'development-internal-secret-change-me-0000'),
     INTERNAL_TIMEOUT_MS: Joi.number().integer().min(50).default(2000),
+    PEER_BREAKER_RESET_MS: Joi.number().integer().min(100).default(10_000),
   },
 };
 
@@ -136,7 +137,8 @@ export interface BaseConfig {
   database: { url: string; readUrl: string | undefined; poolMax: number };
   redisUrl: string;
   auth: { publicKey: string; issuer: string; audience: string };
-  internal: { secret: string; timeoutMs: number };
+  /** Service-to-service calls: the token secret, each call's timeout, how long an open circuit rests. */
+  internal: { secret: string; timeoutMs: number; breakerResetMs: number };
 }
 
 /** The part of a configuration only services that publish or consume events have. */
@@ -202,7 +204,11 @@ export function loadServiceConfig<Extra>(
     redisUrl: v['REDIS_URL'],
     ...(spec.broker ? { amqpUrl: v['AMQP_URL'] } : {}),
     auth: { publicKey: publicKey as string, issuer: v['JWT_ISSUER'], audience: v['JWT_AUDIENCE'] },
-    internal: { secret: v['INTERNAL_API_SECRET'], timeoutMs: v['INTERNAL_TIMEOUT_MS'] },
+    internal: {
+      secret: v['INTERNAL_API_SECRET'],
+      timeoutMs: v['INTERNAL_TIMEOUT_MS'],
+      breakerResetMs: v['PEER_BREAKER_RESET_MS'],
+    },
     extra: extra as Extra,
   };
 }

@@ -1,5 +1,4 @@
-import { InternalClient, type LatLng, type Logger } from '@foodflow/platform';
-import { guardPeerCall } from './circuit-breaker.js';
+import { guardPeerCall, InternalClient, type LatLng, type Logger } from '@foodflow/platform';
 
 export interface PricedRestaurant {
   restaurantId: string;

@@ -1,5 +1,6 @@
 import CircuitBreaker from 'opossum';
-import { AppError, dependencyUnavailable, type Logger } from '@foodflow/platform';
+import { AppError, dependencyUnavailable } from '../errors/app-error.js';
+import type { Logger } from '../logging/logger.js';
 
 export interface BreakerOptions {
   /** Names the peer in logs and in the 503 message. */
