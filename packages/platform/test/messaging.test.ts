@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { PassThrough } from 'node:stream';
 import amqplib from 'amqplib';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
@@ -276,7 +277,7 @@ class HeldBroker extends Broker {
 
 describe('idempotent consumer', () => {
   /** Each running consumer, with every queue the test leaves on the broker. */
-  const running: { consumer: EventConsumer; queues: string[] }[] = [];
+  const running: { consumer: { stop(): Promise<void> }; queues: string[] }[] = [];
 
   /** An event type of this test's own (types are `word.word`, letters and underscores). */
   const uniqueType = (name: string): string =>
@@ -285,10 +286,10 @@ describe('idempotent consumer', () => {
       .slice(0, 8)}`;
 
   /** Starts a consumer on a queue of its own (unless given one), bound to an event type of its own. */
-  async function startConsumer(
+  async function startConsumer<Outcome = void>(
     name: string,
-    handle: ConsumerOptions['handle'],
-    options: Partial<ConsumerOptions> = {},
+    handle: ConsumerOptions<Outcome>['handle'],
+    options: Partial<ConsumerOptions<Outcome>> = {},
   ): Promise<{ queue: string; key: string }> {
     const queue = options.queue ?? `platform-test.${randomUUID()}`;
     const key = uniqueType(name);
@@ -335,6 +336,44 @@ describe('idempotent consumer', () => {
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(handled.sort()).toEqual([event.id, other.id].sort());
     expect(await inboxMarks(event.id)).toBe(1);
+  });
+
+  it('when the follow-up after a commit fails, then the message is acknowledged, never retried, and later events get theirs', async () => {
+    const log = new PassThrough();
+    let written = '';
+    log.on('data', (chunk: Buffer) => (written += chunk.toString()));
+    const handled: string[] = [];
+    const followedUp: [string, number][] = [];
+    const { queue, key } = await startConsumer(
+      'followup',
+      async (event) => {
+        handled.push(event.id);
+        return (event.data as { n: number }).n;
+      },
+      {
+        logger: createLogger({ service: 'platform-test', stream: log }),
+        // A retry would wait here far longer than this test runs, where it can be counted.
+        retryDelaysMs: [600_000],
+        afterCommit: (event, n) => {
+          followedUp.push([event.id, n]);
+          if (n === 1) throw new Error('push failed');
+        },
+      },
+    );
+    const first = createEvent(key, { n: 1 });
+    await publish(first);
+    await eventually(async () => (written.includes('failed after its commit') ? true : undefined));
+    const second = createEvent(key, { n: 2 });
+    await publish(second);
+    await eventually(async () => (followedUp.length === 2 ? true : undefined));
+
+    expect(followedUp).toEqual([
+      [first.id, 1],
+      [second.id, 2],
+    ]);
+    expect(handled).toEqual([first.id, second.id]);
+    expect((await channel.checkQueue(retryQueue(queue, 600_000))).messageCount).toBe(0);
+    expect(await deadLettered(queue)).toBe(0);
   });
 
   it('when a message is malformed, then it is parked in the dead-letter queue and the rest keeps flowing', async () => {

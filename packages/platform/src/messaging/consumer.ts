@@ -184,12 +184,27 @@ export class EventConsumer<Outcome = void> {
           return { outcome: await this.options.handle(event, client) };
         });
         this.count(event.type, applied ? 'processed' : 'duplicate');
-        if (applied) await this.options.afterCommit?.(event, applied.outcome);
+        if (applied) await this.followUp(event, applied.outcome);
         this.channel?.ack(msg);
       } catch (err) {
         await this.fail(msg, event, err);
       }
     });
+  }
+
+  /**
+   * Runs `afterCommit`. Its failure is logged, never retried: the effect has committed, so a redelivery
+   * would find the inbox mark and be skipped as a duplicate, and the follow-up would not run again anyway.
+   */
+  private async followUp(event: EventEnvelope, outcome: Outcome): Promise<void> {
+    try {
+      await this.options.afterCommit?.(event, outcome);
+    } catch (err) {
+      this.options.logger.error(`Follow-up of ${event.type} on ${this.options.queue} failed after its commit`, {
+        err,
+        event: { id: event.id },
+      });
+    }
   }
 
   /** Records the event in the inbox; no row inserted means this consumer has seen it before. */
