@@ -32,7 +32,9 @@ const serialize = (value: unknown): SerializedBody => ({ body: Buffer.from(JSON.
  * The cache of public reads (list pages, restaurant details, menus) as serialized response bodies, in two
  * tiers: Redis, shared by every instance (a page one instance built, or a restarted one, is not built
  * again), and in front of it this process's own copy, so a hit costs neither a query, nor a
- * `JSON.stringify`, nor a round trip to Redis.
+ * `JSON.stringify`, nor a round trip to Redis. Only bodies many readers share go to Redis (a caller says
+ * which): free-form searches, a text or a point of the caller's, are rarely asked twice, and would make
+ * Redis hold as much as it is sent; this process's copy is bounded by its size.
  *
  * Invalidation is immediate, across instances: each scope has a version counter in Redis, and every key
  * embeds the version it was built under. A write bumps the counter after it commits and announces it on
@@ -42,9 +44,8 @@ const serialize = (value: unknown): SerializedBody => ({ body: Buffer.from(JSON.
  * typically well under a millisecond, still gets the old copy: checking the version with Redis on every
  * read would close that window at the price of a round trip per read). A version is remembered only while
  * this instance is subscribed to the channel, since only then would it hear of a bump; otherwise every
- * read asks Redis. A version read that races with a bump is
- * not remembered, and a page built under an old version is kept under the old key, which no one reads
- * any more.
+ * read asks Redis. A version read that races with a bump is not remembered, and a page built under an old
+ * version is kept under the old key, which no one reads any more.
  *
  * Entries expire at the next full minute: `isOpen` depends on the clock, but opening hours have minute
  * precision, so an entry built within a minute stays right until that minute ends.
@@ -93,8 +94,16 @@ export class PublicCache {
     return held;
   }
 
-  /** The body cached for `name` in `scope`, or `load()`'s result, serialized, stored and returned. */
-  async read(scope: CacheScope, name: string, load: () => Promise<unknown>): Promise<SerializedBody> {
+  /**
+   * The body cached for `name` in `scope`, or `load()`'s result, serialized, stored and returned; held in
+   * Redis too unless `shared` is false.
+   */
+  async read(
+    scope: CacheScope,
+    name: string,
+    load: () => Promise<unknown>,
+    { shared: toShare = true } = {},
+  ): Promise<SerializedBody> {
     // A version this instance knows is used at once: a hit then completes without waiting on anything.
     const version = this.knownVersion(scope) ?? (await this.version(scope));
     if (version === undefined) {
@@ -108,7 +117,7 @@ export class PublicCache {
       return held;
     }
     const ttl = this.ttlMs();
-    const shared = await this.shared(key);
+    const shared = toShare ? await this.shared(key) : undefined;
     if (shared !== undefined) {
       this.counted(scope, 'hit');
       this.local.set(key, shared, { ttl });
@@ -117,7 +126,8 @@ export class PublicCache {
     this.counted(scope, 'miss');
     const built = serialize(await load());
     this.local.set(key, built, { ttl });
-    await this.share(key, built, ttl);
+    // Nobody waits for it: this reader has its body, and another instance missing it meanwhile builds its own.
+    if (toShare) void this.share(key, built, ttl);
     return built;
   }
 

@@ -31,18 +31,23 @@ export function orderCreatedConsumer(deps: {
   metrics: Metrics;
   repository: RestaurantRepository;
   restaurants: RestaurantService;
-}): EventConsumer {
-  const { repository, restaurants, logger } = deps;
+}): EventConsumer<boolean> {
+  const { broker, db, logger, metrics, repository, restaurants } = deps;
   return new EventConsumer({
-    ...deps,
+    broker,
+    db,
+    logger,
+    metrics,
     queue: ORDER_CREATED_QUEUE,
     bindings: ['order.created'],
+    /** Whether the order was counted (its restaurant is known here). */
     handle: async (event, client) => {
       const { restaurantId } = validateValue(orderCreatedSchema, event.data);
-      if (!(await repository.countOrder(client, restaurantId))) {
+      const counted = await repository.countOrder(client, restaurantId);
+      if (!counted)
         logger.warn('order.created names a restaurant unknown here; not counted', { event: { id: event.id } });
-      }
+      return counted;
     },
-    afterCommit: () => restaurants.orderCounted(),
+    afterCommit: (_event, counted) => (counted ? restaurants.orderCounted() : undefined),
   });
 }

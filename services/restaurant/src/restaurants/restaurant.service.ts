@@ -35,11 +35,17 @@ export class RestaurantService {
   /** A page of the search, serialized (public and cached). */
   list(query: ListQuery): Promise<SerializedBody> {
     const search = searchOf(query);
-    return this.cache.read(listScope(query), this.cacheName(query), async () => {
-      const now = this.clock();
-      const { rows, total } = await this.restaurants.search(search, now);
-      return { data: rows.map((row) => toRestaurant(row, now)), page: query.page, pageSize: query.pageSize, total };
-    });
+    return this.cache.read(
+      listScope(query),
+      this.cacheName(query),
+      async () => {
+        const now = this.clock();
+        const { rows, total } = await this.restaurants.search(search, now);
+        return { data: rows.map((row) => toRestaurant(row, now)), page: query.page, pageSize: query.pageSize, total };
+      },
+      // A search by text or by the caller's position is theirs alone; the filters and sorts are everyone's.
+      { shared: query.q === undefined && query.near === undefined },
+    );
   }
 
   /**
