@@ -68,7 +68,6 @@ export function createApp(deps: UserServiceDeps): UserServiceApp {
     logger,
     metrics,
     refreshTtlS: extra.tokens.refreshTtlS,
-    familyMaxAgeS: extra.tokens.familyMaxAgeS,
   });
   const userService = new UserService(users, new ProfileCache(redis, cipher, extra.profileCacheTtlS, logger));
   const addressService = new AddressService(db, new AddressRepository(db, cipher));

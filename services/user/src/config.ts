@@ -37,11 +37,6 @@ const serviceKeys = {
     .integer()
     .min(3600)
     .default(7 * 86_400),
-  // Rotation slides a session forward by REFRESH_TOKEN_TTL_S at each use; this bounds how far.
-  REFRESH_FAMILY_MAX_AGE_S: Joi.number()
-    .integer()
-    .min(3600)
-    .default(30 * 86_400),
   REFRESH_TOKEN_PURGE_INTERVAL_MS: Joi.number().integer().min(1000).default(3_600_000),
   LOGIN_MAX_FAILURES_PER_ACCOUNT: Joi.number().integer().min(1).default(10),
   LOGIN_MAX_FAILURES_PER_IP: Joi.number().integer().min(1).default(100),
@@ -59,7 +54,6 @@ export interface UserServiceExtra extends SecretsConfig {
     privateKey: string;
     accessTtlS: number;
     refreshTtlS: number;
-    familyMaxAgeS: number;
     purgeIntervalMs: number;
   };
   loginLimits: { perAccount: number; perIp: number; windowS: number };
@@ -92,7 +86,6 @@ function mapExtra(values: Record<string, unknown>): UserServiceExtra {
       privateKey,
       accessTtlS: n('ACCESS_TOKEN_TTL_S'),
       refreshTtlS: n('REFRESH_TOKEN_TTL_S'),
-      familyMaxAgeS: n('REFRESH_FAMILY_MAX_AGE_S'),
       purgeIntervalMs: n('REFRESH_TOKEN_PURGE_INTERVAL_MS'),
     },
     loginLimits: {

@@ -74,7 +74,7 @@ describe('user service configuration', () => {
     ]);
   });
 
-  it('when refresh families are not configured, then they last at most 30 days', () => {
-    expect(loadUserConfig(valid).extra.tokens).toMatchObject({ refreshTtlS: 7 * 86_400, familyMaxAgeS: 30 * 86_400 });
+  it('when token lifetimes are not configured, then access tokens live 15 minutes and refresh tokens 7 days', () => {
+    expect(loadUserConfig(valid).extra.tokens).toMatchObject({ accessTtlS: 900, refreshTtlS: 7 * 86_400 });
   });
 });

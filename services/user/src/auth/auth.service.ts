@@ -42,7 +42,6 @@ export interface AuthServiceDeps {
   logger: Logger;
   metrics: Metrics;
   refreshTtlS: number;
-  familyMaxAgeS: number;
 }
 
 interface IssuedRefreshToken {
@@ -178,8 +177,7 @@ export class AuthService {
   /** Opaque and random: only its hash is stored, so nothing in the database can be replayed. */
   private async issueRefreshToken(q: Queryable, familyId: string): Promise<string> {
     const token = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
-    const { refreshTtlS: ttlS, familyMaxAgeS } = this.deps;
-    await this.deps.refreshTokens.insert(q, familyId, hashToken(token), { ttlS, familyMaxAgeS });
+    await this.deps.refreshTokens.insert(q, familyId, hashToken(token), this.deps.refreshTtlS);
     return token;
   }
 

@@ -17,21 +17,13 @@ export class RefreshTokenRepository {
     return (rows[0] as { id: string }).id;
   }
 
-  /**
-   * Stores a new token of the family, living `ttlS` from now but never past the family's end
-   * (`familyMaxAgeS` after its login), so rotation cannot keep one session going for ever.
-   */
-  async insert(
-    q: Queryable,
-    familyId: string,
-    tokenHash: Buffer,
-    life: { ttlS: number; familyMaxAgeS: number },
-  ): Promise<void> {
+  /** Stores a new token of the family, living `ttlS` from now. */
+  async insert(q: Queryable, familyId: string, tokenHash: Buffer, ttlS: number): Promise<void> {
     await q.query(
       `INSERT INTO refresh_tokens (family_id, token_hash, expires_at)
-       SELECT f.id, $2, LEAST(now() + make_interval(secs => $3), f.created_at + make_interval(secs => $4))
+       SELECT f.id, $2, now() + make_interval(secs => $3)
        FROM refresh_token_families f WHERE f.id = $1`,
-      [familyId, tokenHash, life.ttlS, life.familyMaxAgeS],
+      [familyId, tokenHash, ttlS],
     );
   }
 
