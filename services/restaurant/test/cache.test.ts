@@ -1,12 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent } from '@foodflow/platform';
-import { eventually, http } from '@foodflow/platform/testing';
+import { eventually, http, metricValue } from '@foodflow/platform/testing';
 import {
   createCategory,
   createItem,
   createRestaurant,
   north,
+  orderCreatedAt,
   uniquePlace,
   startRestaurantService,
   type TestRestaurantService,
@@ -136,13 +136,11 @@ describe('several instances', () => {
 
 describe('the shared tier in Redis', () => {
   /** What the service's metrics say of its cache lookups of one kind and outcome. */
-  const lookups = async (instance: TestRestaurantService, kind: string, outcome: string): Promise<number> => {
-    const metrics: string = (await http('GET', `${instance.baseUrl}/metrics`)).body;
-    const line = metrics
-      .split('\n')
-      .find((l) => l.startsWith(`restaurant_cache_lookups_total{kind="${kind}",outcome="${outcome}"`));
-    return line ? Number(line.split(' ').pop()) : 0;
-  };
+  const lookups = async (instance: TestRestaurantService, kind: string, outcome: string): Promise<number> =>
+    metricValue((await http('GET', `${instance.baseUrl}/metrics`)).body, 'restaurant_cache_lookups_total', {
+      kind,
+      outcome,
+    });
 
   it('when one instance has built a page, then a new instance serves it from Redis without the database', async () => {
     const place = await uniquePlace();
@@ -188,21 +186,8 @@ describe('popularity', () => {
   });
   afterAll(() => counting.close());
 
-  const orderCreated = (restaurantId: string) =>
-    createEvent('order.created', {
-      orderId: randomUUID(),
-      customerId: randomUUID(),
-      restaurantId,
-      restaurantOwnerId: randomUUID(),
-      items: [],
-      totalCents: 2500,
-      currency: 'USD',
-      deliveryAddress: { label: 'Home', street: '1 Main St', city: 'NYC', postalCode: '10001', location: place },
-    });
-  let place: { lat: number; lng: number };
-
   it('when an order is counted, then pages sorted by popularity reorder, while other pages stay cached', async () => {
-    place = await uniquePlace();
+    const place = await uniquePlace();
     const created = [
       await createRestaurant(counting, owner, { name: 'Popular One' }, place),
       await createRestaurant(counting, owner, { name: 'Popular Two' }, north(place, 1)),
@@ -217,7 +202,7 @@ describe('popularity', () => {
       created.map((r) => r.id),
     ]);
 
-    await counting.broker.publish(orderCreated(last as string));
+    await counting.broker.publish(orderCreatedAt(last as string));
 
     // Cached pages live until the minute ends (a minute of the fixed clock is a real one here): only an
     // invalidation can reorder the page within the probe's 10 seconds.

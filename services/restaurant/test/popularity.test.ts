@@ -1,51 +1,26 @@
 import { randomUUID } from 'node:crypto';
 import amqplib from 'amqplib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createEvent, deadLetterQueue, ORDERS_EXCHANGE } from '@foodflow/platform';
-import { eventually, http } from '@foodflow/platform/testing';
+import { deadLetterQueue, ORDERS_EXCHANGE } from '@foodflow/platform';
+import { eventually, http, metricValue } from '@foodflow/platform/testing';
 import { freshVhost, rabbitmqctl } from '../../../tests/setup/global-setup.js';
 import { amqpUrl, TEST_VHOST } from '../../../tests/setup/test-env.js';
 import { ORDER_CREATED_QUEUE } from '../src/popularity/order-created.consumer.js';
-import { createRestaurant, startRestaurantService, type TestRestaurantService } from './support.js';
+import { createRestaurant, orderCreatedAt, startRestaurantService, type TestRestaurantService } from './support.js';
 
 let service: TestRestaurantService;
 let amqp: amqplib.ChannelModel;
 let channel: amqplib.Channel;
 
-const orderCreated = (restaurantId: string) =>
-  createEvent('order.created', {
-    orderId: randomUUID(),
-    customerId: randomUUID(),
-    restaurantId,
-    restaurantOwnerId: randomUUID(),
-    items: [],
-    totalCents: 2500,
-    currency: 'USD',
-    deliveryAddress: {
-      label: 'Home',
-      street: '1 Main St',
-      city: 'NYC',
-      postalCode: '10001',
-      location: { lat: 0, lng: 0 },
-    },
-  });
-
 const orderCount = async (id: string): Promise<number> =>
   (await service.db.query<{ n: number }>('SELECT order_count AS n FROM restaurants WHERE id = $1', [id])).rows[0]?.n ??
   -1;
 
-const consumed = async (outcome: string): Promise<number> => {
-  const metrics: string = (await http('GET', `${service.baseUrl}/metrics`)).body;
-  const line = metrics
-    .split('\n')
-    .find(
-      (l) =>
-        l.startsWith('events_consumed_total{') &&
-        l.includes('type="order.created"') &&
-        l.includes(`outcome="${outcome}"`),
-    );
-  return line ? Number(line.split(' ').pop()) : 0;
-};
+const consumed = async (outcome: string): Promise<number> =>
+  metricValue((await http('GET', `${service.baseUrl}/metrics`)).body, 'events_consumed_total', {
+    type: 'order.created',
+    outcome,
+  });
 
 /** Takes messages off the dead-letter queue until one matches; the queue is this service's own. */
 async function parked(matches: (msg: amqplib.GetMessage) => boolean): Promise<amqplib.GetMessage> {
@@ -73,14 +48,14 @@ describe('order.created consumer', () => {
   it('when order.created events arrive, then the restaurant order count grows by one for each', async () => {
     const owner = service.token('restaurant_owner');
     const restaurant = await createRestaurant(service, owner);
-    await service.broker.publish(orderCreated(restaurant.id));
-    await service.broker.publish(orderCreated(restaurant.id));
+    await service.broker.publish(orderCreatedAt(restaurant.id));
+    await service.broker.publish(orderCreatedAt(restaurant.id));
     await eventually(async () => ((await orderCount(restaurant.id)) === 2 ? true : undefined));
   });
 
   it('when the same event is delivered twice, then it counts once', async () => {
     const restaurant = await createRestaurant(service, service.token('restaurant_owner'));
-    const event = orderCreated(restaurant.id);
+    const event = orderCreatedAt(restaurant.id);
     const duplicatesBefore = await consumed('duplicate');
     await service.broker.publish(event);
     await service.broker.publish(event);
@@ -98,18 +73,18 @@ describe('order.created consumer', () => {
   });
 
   it('when the event lacks a restaurant id, then it is parked, not counted, and the stream goes on', async () => {
-    const broken = { ...orderCreated(randomUUID()), data: { orderId: randomUUID() } };
+    const broken = { ...orderCreatedAt(randomUUID()), data: { orderId: randomUUID() } };
     await service.broker.publish(broken);
     const msg = await parked((m) => m.properties.messageId === broken.id);
     expect(JSON.parse(msg.content.toString()).id).toBe(broken.id);
 
     const restaurant = await createRestaurant(service, service.token('restaurant_owner'));
-    await service.broker.publish(orderCreated(restaurant.id));
+    await service.broker.publish(orderCreatedAt(restaurant.id));
     await eventually(async () => ((await orderCount(restaurant.id)) === 1 ? true : undefined));
   });
 
   it('when the restaurant is unknown here, then the event is acknowledged without counting', async () => {
-    const event = orderCreated(randomUUID());
+    const event = orderCreatedAt(randomUUID());
     await service.broker.publish(event);
     await eventually(async () => {
       const { rowCount } = await service.db.query('SELECT 1 FROM inbox WHERE event_id = $1', [event.id]);
@@ -141,7 +116,7 @@ describe('starting before any other service', () => {
     // Published as the order service publishes, by a connection that declares nothing.
     outside = await amqplib.connect(amqpUrl(vhost));
     const publisher = await outside.createConfirmChannel();
-    const event = orderCreated(restaurant.id);
+    const event = orderCreatedAt(restaurant.id);
     publisher.publish(ORDERS_EXCHANGE, event.type, Buffer.from(JSON.stringify(event)), {
       messageId: event.id,
       type: event.type,

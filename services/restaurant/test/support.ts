@@ -1,6 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import type { Server } from 'node:http';
-import { Broker, createLogger, createMetrics, createRedis, Database, type Redis, type Role } from '@foodflow/platform';
+import {
+  Broker,
+  createEvent,
+  createLogger,
+  createMetrics,
+  createRedis,
+  Database,
+  type Redis,
+  type Role,
+} from '@foodflow/platform';
 import { generateTestKeys, http, type RunningApp, signTestAccessToken, startHttp } from '@foodflow/platform/testing';
 import { anywhere } from '../../../tests/setup/places.js';
 import { testEnv } from '../../../tests/setup/test-env.js';
@@ -125,3 +134,22 @@ export async function createItem(
   if (response.status !== 201) throw new Error(`item not created: ${JSON.stringify(response.body)}`);
   return response.body;
 }
+
+/** `order.created` for an order at `restaurantId`, as the order service publishes it. */
+export const orderCreatedAt = (restaurantId: string) =>
+  createEvent('order.created', {
+    orderId: randomUUID(),
+    customerId: randomUUID(),
+    restaurantId,
+    restaurantOwnerId: randomUUID(),
+    items: [],
+    totalCents: 2500,
+    currency: 'USD',
+    deliveryAddress: {
+      label: 'Home',
+      street: '1 Main St',
+      city: 'New York',
+      postalCode: '10001',
+      location: { lat: 40.7128, lng: -74.006 },
+    },
+  });

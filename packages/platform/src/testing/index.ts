@@ -102,3 +102,18 @@ export async function http<T = any>(
   }
   return { status: response.status, headers: response.headers, body: parsed as T };
 }
+
+/**
+ * The value of one series in a Prometheus text exposition (what `GET /metrics` answers): the metric `name`
+ * with at least the given labels, in any order; 0 when no such series exists yet.
+ */
+export function metricValue(text: string, name: string, labels: Record<string, string> = {}): number {
+  const pairs = Object.entries(labels).map(([label, value]) => `${label}="${value}"`);
+  const line = text.split('\n').find((candidate) => {
+    if (candidate.startsWith(`${name} `)) return pairs.length === 0;
+    if (!candidate.startsWith(`${name}{`)) return false;
+    const set = `,${candidate.slice(name.length + 1, candidate.lastIndexOf('}'))},`;
+    return pairs.every((pair) => set.includes(`,${pair},`));
+  });
+  return line ? Number(line.slice(line.lastIndexOf(' ') + 1)) : 0;
+}
