@@ -283,6 +283,37 @@ describe('checkout', () => {
       expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
     });
 
+    it("when a finished request's lease was left behind, then a retry with the same body replays its 201 and body and one with another body gets 422", async () => {
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const lease = leaseKey({ userId: customer.id, key });
+      const held = svc.payments.holdNextAuthorization();
+      const running = checkout(customer, undefined, key);
+      await held.reached;
+      let holder;
+      try {
+        holder = await svc.redis.get(lease);
+      } finally {
+        held.release();
+      }
+      const first = await running;
+      if (holder === null) throw new Error('The running checkout held no lease');
+      // What a holder whose release never reached Redis leaves behind: its own lease, still running.
+      await svc.redis.set(lease, holder, 'PX', 60_000);
+
+      const same = await checkout(customer, undefined, key);
+      const other = await checkout(customer, { addressId: customer.addressId, payment: { method: 'cash' } }, key);
+
+      expect(first.status).toBe(201);
+      expect([same.status, same.body]).toEqual([201, first.body]);
+      expect(other.status).toBe(422);
+      expect(other.body.error.code).toBe('IDEMPOTENCY_KEY_REUSED');
+      expect(await svc.redis.get(lease)).toBe(holder);
+      expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
+    });
+
     it("when a request's lease lapses and a retry answers the key meanwhile, then the first writes nothing, voids its hold and answers with the retry's response", async () => {
       const restaurant = await peers.addRestaurant();
       const customer = await newCustomer(peers);

@@ -51,8 +51,8 @@ const keyReused = (): AppError =>
   new AppError('IDEMPOTENCY_KEY_REUSED', 'This Idempotency-Key was used with a different request body');
 
 /**
- * Runs a request at most once per (user, key). While it runs, a lease in Redis turns retries away (409,
- * or 422 for another body). Its answer is stored in PostgreSQL by the work, in the statement that makes its
+ * Runs a request at most once per (user, key). While it runs without an answer, a lease in Redis turns
+ * retries away (409, or 422 for another body). Its answer is stored in PostgreSQL by the work, in the statement that makes its
  * effect, so the effect and the answer commit together; a lapsed lease therefore never lets a second
  * request write a second effect. A retry gets the stored status and body again. Contract errors (4xx) are
  * final answers and are stored too; a 5xx means nothing was done, so nothing is stored and a retry runs again.
@@ -67,12 +67,7 @@ export class IdempotencyGuard<T> {
 
   async run(scope: IdempotencyScope, work: (attempt: IdempotentAttempt<T>) => Promise<T>): Promise<StoredResponse> {
     const lease = await this.leases.take(scope);
-    if (!lease.taken) {
-      if (lease.holderRequestHash !== scope.requestHash) throw keyReused();
-      throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running', {
-        retryAfterSeconds: 1,
-      });
-    }
+    if (!lease.taken) return this.answerWhileLeased(scope, lease.holderRequestHash);
     try {
       const stored = await findAnswer(this.db, scope);
       if (stored) return replay(scope, stored);
@@ -99,6 +94,19 @@ export class IdempotencyGuard<T> {
       const response = { status: err.status, body: errorBody(err.code, err.message, err.details) };
       return (await storeAnswer(this.db, { ...scope, response })) ? response : this.storedAnswer(scope);
     }
+  }
+
+  /**
+   * Another request holds the key's lease. It may have answered already and not yet let go (or never, if
+   * ending its lease failed): a stored answer is replayed, so only a request still running turns retries away.
+   */
+  private async answerWhileLeased(scope: IdempotencyScope, holderRequestHash: string): Promise<StoredResponse> {
+    const stored = await findAnswer(this.db, scope);
+    if (stored) return replay(scope, stored);
+    if (holderRequestHash !== scope.requestHash) throw keyReused();
+    throw new AppError('IDEMPOTENCY_IN_PROGRESS', 'A request with this Idempotency-Key is still running', {
+      retryAfterSeconds: 1,
+    });
   }
 
   /** The answer another request stored for the key while this one ran. */
