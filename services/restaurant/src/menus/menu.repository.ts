@@ -48,6 +48,10 @@ function assignments<T extends object>(changes: T, fields: [keyof T, string][]):
   };
 }
 
+/** The position after the last live row of `table` whose `column` is `$param`: where a new one goes. */
+const nextPosition = (table: 'menu_categories' | 'menu_items', column: string, param: string): string =>
+  `(SELECT coalesce(max(position) + 1, 0) FROM ${table} WHERE ${column} = ${param} AND deleted_at IS NULL)`;
+
 export class MenuRepository {
   constructor(private readonly db: Database) {}
 
@@ -55,8 +59,7 @@ export class MenuRepository {
   async insertCategory(restaurantId: string, name: string, position: number | undefined): Promise<CategoryRow> {
     const { rows } = await this.db.query<CategoryRow>(
       `INSERT INTO menu_categories (restaurant_id, name, position)
-       VALUES ($1, $2, coalesce($3, (SELECT coalesce(max(position) + 1, 0) FROM menu_categories
-                                     WHERE restaurant_id = $1 AND deleted_at IS NULL)))
+       VALUES ($1, $2, coalesce($3, ${nextPosition('menu_categories', 'restaurant_id', '$1')}))
        RETURNING ${CATEGORY_COLUMNS}`,
       [restaurantId, name, position ?? null],
     );
@@ -94,9 +97,7 @@ export class MenuRepository {
     const { rows } = await this.db.query<ItemRow>(
       `INSERT INTO menu_items (category_id, restaurant_id, name, description, price_cents, is_available, image_url,
                                position)
-       VALUES ($1, $2, $3, $4, $5, $6, $7,
-               coalesce($8, (SELECT coalesce(max(position) + 1, 0) FROM menu_items
-                             WHERE category_id = $1 AND deleted_at IS NULL)))
+       VALUES ($1, $2, $3, $4, $5, $6, $7, coalesce($8, ${nextPosition('menu_items', 'category_id', '$1')}))
        RETURNING ${ITEM_COLUMNS}`,
       [
         input.categoryId,
@@ -127,8 +128,7 @@ export class MenuRepository {
     const lastIfMoved =
       changes.categoryId !== undefined && changes.position === undefined
         ? `, position = CASE WHEN category_id = $${category} THEN position
-             ELSE (SELECT coalesce(max(position) + 1, 0) FROM menu_items
-                   WHERE category_id = $${category} AND deleted_at IS NULL) END`
+             ELSE ${nextPosition('menu_items', 'category_id', `$${category}`)} END`
         : '';
     const { rows } = await this.db.query<ItemRow>(
       `UPDATE menu_items SET ${sql}${lastIfMoved} WHERE id = $1 AND deleted_at IS NULL RETURNING ${ITEM_COLUMNS}`,
