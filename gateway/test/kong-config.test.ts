@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { envSchemas, JWT_ALGORITHM, readEnv } from '@foodflow/platform';
+import { checkEnv, envSchemas, JWT_ALGORITHM } from '@foodflow/platform';
 import { Ajv } from 'ajv';
 import { describe, expect, it } from 'vitest';
 import {
@@ -144,7 +144,7 @@ describe('the Kong declaration, statically', () => {
   });
 
   it('when tokens are verified, then the credential matches the user service issuer and algorithm', () => {
-    const { JWT_ISSUER } = readEnv(envSchemas.auth, {}) as { JWT_ISSUER: string };
+    const { JWT_ISSUER } = checkEnv(envSchemas.auth, {}).values as { JWT_ISSUER: string };
     const consumers = (kong.consumers ?? []) as { jwt_secrets?: { key: string; algorithm: string }[] }[];
     const secrets = consumers.flatMap((c) => c.jwt_secrets ?? []);
 

@@ -80,13 +80,6 @@ export function checkEnv(
   return { values: value as Record<string, unknown>, problems: error?.details.map((d) => d.message) ?? [] };
 }
 
-/** The validated environment, or a `ConfigError` listing every problem. */
-export function readEnv(keys: Joi.PartialSchemaMap, env: Env = process.env): Record<string, unknown> {
-  const { values, problems } = checkEnv(keys, env);
-  if (problems.length > 0) throw new ConfigError(problems);
-  return values;
-}
-
 /**
  * Reads key material given either inline (`NAME`) or as a file path (`NAME_FILE`). Inline PEM values
  * may carry literal `\n` sequences, as they do when passed through `.env` files.
