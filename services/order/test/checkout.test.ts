@@ -1,7 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { http } from '@foodflow/platform/testing';
+import { fingerprint } from '../src/idempotency/idempotency.js';
 import { leaseKey } from '../src/idempotency/idempotency-lease.js';
+import { checkoutFingerprintParts } from '../src/orders/order.schemas.js';
 import {
   type Customer,
   deadUrl,
@@ -365,6 +367,90 @@ describe('checkout', () => {
       for (const r of inProgress) expect(r.body.error.code).toBe('IDEMPOTENCY_IN_PROGRESS');
       expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
       expect(svc.payments.ledger().slice(ledgerBefore)).toEqual([expect.objectContaining({ state: 'authorized' })]);
+    });
+  });
+
+  // Until the next release drops the earlier design's columns, instances of it may run beside this one during
+  // an upgrade (migration idempotency_answers_expand). These are that release's statements, as it sends them.
+  describe('beside instances of the earlier release', () => {
+    const earlierClaim = (customer: Customer, key: string, requestHash: string) =>
+      svc.db.query<{ claim_token: string }>(
+        `INSERT INTO idempotency_keys (user_id, key, request_hash) VALUES ($1, $2, $3)
+         ON CONFLICT (user_id, key) DO UPDATE
+            SET request_hash = EXCLUDED.request_hash, claim_token = gen_random_uuid(), state = 'in_progress',
+                response_status = NULL, response_body = NULL, created_at = now()
+          WHERE idempotency_keys.created_at < now() - make_interval(hours => 24)
+             OR (idempotency_keys.state = 'in_progress'
+                 AND idempotency_keys.updated_at < now() - make_interval(secs => 60))
+         RETURNING claim_token`,
+        [customer.id, key, requestHash],
+      );
+    const earlierFind = (customer: Customer, key: string) =>
+      svc.db.query(
+        'SELECT request_hash, state, response_status, response_body FROM idempotency_keys WHERE user_id = $1 AND key = $2',
+        [customer.id, key],
+      );
+    const earlierComplete = (customer: Customer, key: string, claimToken: string, status: number, body: unknown) =>
+      svc.db.query(
+        `UPDATE idempotency_keys SET state = 'completed', response_status = $4, response_body = $5
+          WHERE user_id = $1 AND key = $2 AND claim_token = $3 AND state = 'in_progress'`,
+        [customer.id, key, claimToken, status, JSON.stringify(body)],
+      );
+    const cardBody = (customer: Customer) => ({
+      addressId: customer.addressId,
+      payment: { method: 'card' as const, cardToken: 'tok_visa' },
+    });
+
+    it('when this release answers a key, then the earlier release finds it completed and claims nothing', async () => {
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const requestHash = fingerprint(checkoutFingerprintParts(cardBody(customer)));
+
+      const res = await checkout(customer, cardBody(customer), key);
+      const claim = await earlierClaim(customer, key, requestHash);
+
+      expect(res.status).toBe(201);
+      expect(claim.rows).toEqual([]);
+      expect((await earlierFind(customer, key)).rows).toEqual([
+        { request_hash: requestHash, state: 'completed', response_status: 201, response_body: res.body },
+      ]);
+    });
+
+    it('when the earlier release claims and answers a key, then this release replays that answer', async () => {
+      const customer = await newCustomer(peers);
+      const key = randomUUID();
+      const requestHash = fingerprint(checkoutFingerprintParts(cardBody(customer)));
+      const answer = { error: { code: 'PAYMENT_DECLINED', message: 'The payment was declined' } };
+
+      const [claim] = (await earlierClaim(customer, key, requestHash)).rows;
+      if (!claim) throw new Error('The earlier release could not claim a new key');
+      const completed = await earlierComplete(customer, key, claim.claim_token, 402, answer);
+      const replay = await checkout(customer, cardBody(customer), key);
+
+      expect(completed.rowCount).toBe(1);
+      expect([replay.status, replay.body]).toEqual([402, answer]);
+    });
+
+    it('when the earlier release holds a claim that has no answer, then this release makes the one order and that claim completes nothing', async () => {
+      const restaurant = await peers.addRestaurant();
+      const customer = await newCustomer(peers);
+      await fillCart(customer, restaurant);
+      const key = randomUUID();
+      const requestHash = fingerprint(checkoutFingerprintParts(cardBody(customer)));
+      const [claim] = (await earlierClaim(customer, key, requestHash)).rows;
+      if (!claim) throw new Error('The earlier release could not claim a new key');
+
+      const res = await checkout(customer, cardBody(customer), key);
+      const completed = await earlierComplete(customer, key, claim.claim_token, 201, { id: randomUUID() });
+
+      expect(res.status).toBe(201);
+      expect(completed.rowCount).toBe(0);
+      expect((await earlierFind(customer, key)).rows).toEqual([
+        { request_hash: requestHash, state: 'completed', response_status: 201, response_body: res.body },
+      ]);
+      expect(await writtenFor(customer.id)).toEqual({ orders: 1, payments: 1, events: 1, keys: 1 });
     });
   });
 

@@ -29,7 +29,8 @@ interface AnswerRow {
 /**
  * Stores a key's answer, as a statement of its own or as the first step of the statement that makes the
  * request's effect (which then writes the rest only from its row). It returns a row only if it stored the
- * answer: the key was unused or its answer had expired. A key with a live answer is left as it is.
+ * answer: the key was unused, its answer had expired, or it had none (a claim of the earlier release, see
+ * the migration `idempotency_answers_expand`). A key with a live answer is left as it is.
  * Parameters $1 to $6 are those of `answerValues`.
  */
 export const INSERT_ANSWER = `
@@ -38,7 +39,7 @@ export const INSERT_ANSWER = `
   ON CONFLICT (user_id, key) DO UPDATE
      SET request_hash = EXCLUDED.request_hash, response_status = EXCLUDED.response_status,
          response_body = EXCLUDED.response_body, created_at = now()
-   WHERE k.created_at < now() - make_interval(hours => $6::integer)
+   WHERE k.created_at < now() - make_interval(hours => $6::integer) OR k.response_status IS NULL
   RETURNING 1`;
 
 export const answerValues = (answer: KeyAnswer): unknown[] => [
@@ -60,7 +61,10 @@ export async function storeAnswer(client: SqlClient, answer: KeyAnswer): Promise
   return rowCount === 1;
 }
 
-/** The key's answer, unless it has none or it is older than the retention period (then it counts as unused). */
+/**
+ * The key's answer, unless it has none (no row, or only an earlier release's claim) or it is older than the
+ * retention period (then it counts as unused).
+ */
 export async function findAnswer(
   client: SqlClient,
   scope: Pick<IdempotencyScope, 'userId' | 'key'>,
@@ -68,7 +72,8 @@ export async function findAnswer(
   const { rows } = await client.query<AnswerRow>({
     name: 'idempotency.find-answer',
     text: `SELECT request_hash, response_status, response_body FROM idempotency_keys
-            WHERE user_id = $1 AND key = $2 AND created_at >= now() - make_interval(hours => $3)`,
+            WHERE user_id = $1 AND key = $2 AND created_at >= now() - make_interval(hours => $3)
+              AND response_status IS NOT NULL`,
     values: [scope.userId, scope.key, IDEMPOTENCY_RETENTION_HOURS],
   });
   const row = rows[0];
