@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { createHash, randomInt } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
-import { http } from '@foodflow/platform/testing';
+import { eventually, http } from '@foodflow/platform/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { PASSWORD, register, startUserService, type TestUserService, uniqueEmail } from './support.js';
 
@@ -384,6 +384,41 @@ describe('POST /api/auth/refresh', () => {
     );
     expect(rows).toEqual([{ life: 7 * 86_400 }]);
     expect((await refresh(rotated.refreshToken)).status).toBe(200);
+  });
+
+  it('when a logout ends the family while its token is being exchanged, then the exchange answers 401 and issues nothing', async () => {
+    const session = await register(svc.baseUrl);
+    const presented = createHash('sha256').update(session.refreshToken).digest();
+    const { exchange } = await svc.db.transaction(async (holder) => {
+      // Holding the token's row stops the exchange inside its transaction, after it has read the family
+      // as live, so the logout below lands exactly between the token being spent and its successor issued.
+      await holder.query('SELECT 1 FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE', [presented]);
+      const exchange = refresh(session.refreshToken);
+      await eventually(async () => {
+        const { rowCount } = await svc.db.query(
+          `SELECT 1 FROM pg_stat_activity
+           WHERE datname = current_database() AND wait_event_type = 'Lock' AND query LIKE '%SET used_at = now()%'`,
+        );
+        return rowCount === 1 ? true : undefined;
+      });
+      const logout = await http('POST', url('/api/auth/logout'), {
+        token: session.accessToken,
+        body: { refreshToken: session.refreshToken },
+      });
+      expect(logout.status).toBe(204);
+      // Wrapped, so the transaction commits (letting the exchange go on) instead of waiting for it.
+      return { exchange };
+    });
+
+    const answer = await exchange;
+    expect(answer.status).toBe(401);
+    expect(answer.body.error.code).toBe('UNAUTHENTICATED');
+    const { rows } = await svc.db.query(
+      `SELECT t.used_at FROM refresh_tokens t JOIN refresh_token_families f ON f.id = t.family_id
+       WHERE f.user_id = $1`,
+      [session.user.id],
+    );
+    expect(rows).toEqual([{ used_at: null }]);
   });
 
   it('when the refresh token has expired, then it answers 401', async () => {

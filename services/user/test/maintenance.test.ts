@@ -46,6 +46,25 @@ describe('refresh-token purge', () => {
   });
 });
 
+describe('issuing a refresh token', () => {
+  it('when its family has been revoked or purged, then no token is stored and the caller is told so', async () => {
+    const repository = new RefreshTokenRepository(svc.db);
+    const session = await register(svc.baseUrl);
+    const { rows } = await svc.db.query<{ id: string }>('SELECT id FROM refresh_token_families WHERE user_id = $1', [
+      session.user.id,
+    ]);
+    const familyId = rows[0]!.id;
+    const issue = () => svc.db.transaction((q) => repository.insert(q, familyId, randomBytes(32), 3600));
+
+    expect(await issue()).toBe(true);
+    await svc.db.transaction((q) => repository.revokeFamily(q, familyId));
+    expect(await issue()).toBe(false);
+    await repository.purge();
+    expect(await issue()).toBe(false);
+    expect((await svc.db.query('SELECT 1 FROM refresh_tokens WHERE family_id = $1', [familyId])).rowCount).toBe(0);
+  });
+});
+
 describe('the purge job', () => {
   it('when the service runs, then it purges expired refresh tokens by itself at each interval', async () => {
     const purging = await startUserService({ REFRESH_TOKEN_PURGE_INTERVAL_MS: '1000' });

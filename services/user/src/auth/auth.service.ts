@@ -174,10 +174,17 @@ export class AuthService {
     return { familyId, token: await this.issueRefreshToken(q, familyId) };
   }
 
-  /** Opaque and random: only its hash is stored, so nothing in the database can be replayed. */
+  /**
+   * Opaque and random: only its hash is stored, so nothing in the database can be replayed. A family
+   * that ended while an exchange was under way (a logout from another device, the purge) gets no new
+   * token: the exchange fails like any other with an unusable token, and its transaction leaves the
+   * presented token unspent.
+   */
   private async issueRefreshToken(q: Queryable, familyId: string): Promise<string> {
     const token = randomBytes(REFRESH_TOKEN_BYTES).toString('base64url');
-    await this.deps.refreshTokens.insert(q, familyId, hashToken(token), this.deps.refreshTtlS);
+    if (!(await this.deps.refreshTokens.insert(q, familyId, hashToken(token), this.deps.refreshTtlS))) {
+      throw invalidRefreshToken();
+    }
     return token;
   }
 

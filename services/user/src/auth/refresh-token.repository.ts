@@ -17,14 +17,18 @@ export class RefreshTokenRepository {
     return (rows[0] as { id: string }).id;
   }
 
-  /** Stores a new token of the family, living `ttlS` from now. */
-  async insert(q: Queryable, familyId: string, tokenHash: Buffer, ttlS: number): Promise<void> {
-    await q.query(
+  /**
+   * Stores a new token of the family, living `ttlS` from now, and tells whether it did: a family
+   * revoked or purged since the caller last saw it takes no new token.
+   */
+  async insert(q: Queryable, familyId: string, tokenHash: Buffer, ttlS: number): Promise<boolean> {
+    const { rowCount } = await q.query(
       `INSERT INTO refresh_tokens (family_id, token_hash, expires_at)
        SELECT f.id, $2, now() + make_interval(secs => $3)
-       FROM refresh_token_families f WHERE f.id = $1`,
+       FROM refresh_token_families f WHERE f.id = $1 AND f.revoked_at IS NULL`,
       [familyId, tokenHash, ttlS],
     );
+    return rowCount === 1;
   }
 
   /**
