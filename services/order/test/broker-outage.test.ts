@@ -88,7 +88,7 @@ describe('broker outage', () => {
     await inBatches(customers, 20, (customer) =>
       http('POST', `${svc.baseUrl}/api/cart/items`, {
         token: customer.token,
-        body: { menuItemId: restaurant.items[0]?.id, quantity: 1 },
+        body: { menuItemId: restaurant.items[0].id, quantity: 1 },
       }),
     );
     let made = 0;

@@ -33,15 +33,15 @@ describe('cart', () => {
     const customerId = randomUUID();
     const token = tokenFor('customer', customerId);
 
-    await add(token, { menuItemId: pizza?.id, quantity: 2 });
-    const res = await add(token, { menuItemId: dessert?.id, quantity: 1 });
+    await add(token, { menuItemId: pizza.id, quantity: 2 });
+    const res = await add(token, { menuItemId: dessert.id, quantity: 1 });
 
     expect(res.status).toBe(200);
     expect(res.body).toEqual({
       restaurantId: restaurant.restaurantId,
       items: [
-        { menuItemId: pizza?.id, name: 'Margherita', unitPriceCents: 900, quantity: 2, lineTotalCents: 1800 },
-        { menuItemId: dessert?.id, name: 'Tiramisu', unitPriceCents: 550, quantity: 1, lineTotalCents: 550 },
+        { menuItemId: pizza.id, name: 'Margherita', unitPriceCents: 900, quantity: 2, lineTotalCents: 1800 },
+        { menuItemId: dessert.id, name: 'Tiramisu', unitPriceCents: 550, quantity: 1, lineTotalCents: 550 },
       ],
       subtotalCents: 2350,
     });
@@ -55,11 +55,11 @@ describe('cart', () => {
     const item = restaurant.items[0];
     const token = tokenFor('customer');
 
-    await add(token, { menuItemId: item?.id, quantity: 3 });
-    const lowered = await add(token, { menuItemId: item?.id, quantity: 1 });
-    const raised = await add(token, { menuItemId: item?.id, quantity: 50 });
+    await add(token, { menuItemId: item.id, quantity: 3 });
+    const lowered = await add(token, { menuItemId: item.id, quantity: 1 });
+    const raised = await add(token, { menuItemId: item.id, quantity: 50 });
 
-    expect(lowered.body.items).toEqual([expect.objectContaining({ menuItemId: item?.id, quantity: 1 })]);
+    expect(lowered.body.items).toEqual([expect.objectContaining({ menuItemId: item.id, quantity: 1 })]);
     expect(raised.body.items).toEqual([expect.objectContaining({ quantity: 50, lineTotalCents: 45_000 })]);
   });
 
@@ -67,9 +67,9 @@ describe('cart', () => {
     const first = await peers.addRestaurant();
     const second = await peers.addRestaurant();
     const token = tokenFor('customer');
-    await add(token, { menuItemId: first.items[0]?.id, quantity: 1 });
+    await add(token, { menuItemId: first.items[0].id, quantity: 1 });
 
-    const res = await add(token, { menuItemId: second.items[0]?.id, quantity: 1 });
+    const res = await add(token, { menuItemId: second.items[0].id, quantity: 1 });
 
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('CART_RESTAURANT_MISMATCH');
@@ -82,16 +82,16 @@ describe('cart', () => {
     const first = await peers.addRestaurant();
     const second = await peers.addRestaurant();
     const token = tokenFor('customer');
-    await add(token, { menuItemId: first.items[0]?.id, quantity: 1 });
-    await add(token, { menuItemId: first.items[1]?.id, quantity: 1 });
+    await add(token, { menuItemId: first.items[0].id, quantity: 1 });
+    await add(token, { menuItemId: first.items[1].id, quantity: 1 });
 
-    const partly = await http('DELETE', `${url}/items/${first.items[0]?.id}`, { token });
+    const partly = await http('DELETE', `${url}/items/${first.items[0].id}`, { token });
     expect(partly.status).toBe(200);
-    expect(partly.body.items.map((i: { menuItemId: string }) => i.menuItemId)).toEqual([first.items[1]?.id]);
+    expect(partly.body.items.map((i: { menuItemId: string }) => i.menuItemId)).toEqual([first.items[1].id]);
 
-    const emptied = await http('DELETE', `${url}/items/${first.items[1]?.id}`, { token });
+    const emptied = await http('DELETE', `${url}/items/${first.items[1].id}`, { token });
     expect(emptied.body).toEqual({ restaurantId: null, items: [], subtotalCents: 0 });
-    const other = await add(token, { menuItemId: second.items[0]?.id, quantity: 1 });
+    const other = await add(token, { menuItemId: second.items[0].id, quantity: 1 });
     expect(other.status).toBe(200);
     expect(other.body.restaurantId).toBe(second.restaurantId);
   });
@@ -99,7 +99,7 @@ describe('cart', () => {
   it('when an item not in the cart is removed, then the cart is returned unchanged', async () => {
     const restaurant = await peers.addRestaurant();
     const token = tokenFor('customer');
-    await add(token, { menuItemId: restaurant.items[0]?.id, quantity: 1 });
+    await add(token, { menuItemId: restaurant.items[0].id, quantity: 1 });
 
     const res = await http('DELETE', `${url}/items/${randomUUID()}`, { token });
 
@@ -111,7 +111,7 @@ describe('cart', () => {
     const restaurant = await peers.addRestaurant();
     const alice = tokenFor('customer');
     const bob = tokenFor('customer');
-    await add(alice, { menuItemId: restaurant.items[0]?.id, quantity: 4 });
+    await add(alice, { menuItemId: restaurant.items[0].id, quantity: 4 });
 
     const bobsCart = await http('GET', url, { token: bob });
 
@@ -127,7 +127,7 @@ describe('cart', () => {
     ['a client-supplied price', { unitPriceCents: 1 }],
   ])('when the request has %s, then 400 VALIDATION_FAILED', async (_case, change) => {
     const restaurant = await peers.addRestaurant();
-    const res = await add(tokenFor('customer'), { menuItemId: restaurant.items[0]?.id, quantity: 1, ...change });
+    const res = await add(tokenFor('customer'), { menuItemId: restaurant.items[0].id, quantity: 1, ...change });
     expect(res.status).toBe(400);
     expect(res.body.error.code).toBe('VALIDATION_FAILED');
   });
@@ -146,8 +146,8 @@ describe('cart', () => {
   it('when the menu item is switched off, then 409 ITEM_UNAVAILABLE', async () => {
     const restaurant = await peers.addRestaurant();
     const item = restaurant.items[0];
-    if (item) await peers.changeItem(restaurant, item, { isAvailable: false });
-    const res = await add(tokenFor('customer'), { menuItemId: item?.id, quantity: 1 });
+    await peers.changeItem(restaurant, item, { isAvailable: false });
+    const res = await add(tokenFor('customer'), { menuItemId: item.id, quantity: 1 });
     expect(res.status).toBe(409);
     expect(res.body.error.code).toBe('ITEM_UNAVAILABLE');
   });
@@ -157,8 +157,8 @@ describe('cart', () => {
     const token = tokenFor(role);
     const [get, post, del] = await Promise.all([
       http('GET', url, { token }),
-      add(token, { menuItemId: restaurant.items[0]?.id, quantity: 1 }),
-      http('DELETE', `${url}/items/${restaurant.items[0]?.id}`, { token }),
+      add(token, { menuItemId: restaurant.items[0].id, quantity: 1 }),
+      http('DELETE', `${url}/items/${restaurant.items[0].id}`, { token }),
     ]);
     expect([get.status, post.status, del.status]).toEqual([403, 403, 403]);
     expect(get.body.error.code).toBe('FORBIDDEN');
@@ -173,10 +173,10 @@ describe('cart', () => {
   it('when the restaurant service is down, then adding answers 503 while the stored cart stays readable', async () => {
     const restaurant = await peers.addRestaurant();
     const token = tokenFor('customer');
-    await add(token, { menuItemId: restaurant.items[0]?.id, quantity: 1 });
+    await add(token, { menuItemId: restaurant.items[0].id, quantity: 1 });
     await peers.stopRestaurantService();
     try {
-      const res = await add(token, { menuItemId: restaurant.items[1]?.id, quantity: 1 });
+      const res = await add(token, { menuItemId: restaurant.items[1].id, quantity: 1 });
       expect(res.status).toBe(503);
       expect(res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
       const cart = await http('GET', url, { token });

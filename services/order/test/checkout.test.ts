@@ -88,14 +88,14 @@ describe('checkout', () => {
       status: 'pending',
       items: [
         {
-          menuItemId: restaurant.items[0]?.id,
+          menuItemId: restaurant.items[0].id,
           name: 'Margherita',
           unitPriceCents: 900,
           quantity: 1,
           lineTotalCents: 900,
         },
         {
-          menuItemId: restaurant.items[1]?.id,
+          menuItemId: restaurant.items[1].id,
           name: 'Tiramisu',
           unitPriceCents: 550,
           quantity: 2,
@@ -163,7 +163,7 @@ describe('checkout', () => {
     const customer = await newCustomer(peers);
     await fillCart(customer, restaurant, [2]);
     const pizza = restaurant.items[0];
-    if (pizza) await peers.changeItem(restaurant, pizza, { priceCents: 1200 });
+    await peers.changeItem(restaurant, pizza, { priceCents: 1200 });
 
     const res = await checkout(customer);
 
@@ -516,13 +516,13 @@ describe('checkout', () => {
       const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const dessert = restaurant.items[1];
-      if (dessert) await peers.changeItem(restaurant, dessert, { isAvailable: false });
+      await peers.changeItem(restaurant, dessert, { isAvailable: false });
 
       const res = await checkout(customer);
 
       expect(res.status).toBe(409);
       expect(res.body.error.code).toBe('ITEM_UNAVAILABLE');
-      expect(res.body.error.details).toEqual([{ path: `items.${dessert?.id}`, message: 'Tiramisu is not available' }]);
+      expect(res.body.error.details).toEqual([{ path: `items.${dessert.id}`, message: 'Tiramisu is not available' }]);
     });
 
     it('when an item was deleted from the menu, then 409 ITEM_UNAVAILABLE', async () => {
@@ -530,7 +530,7 @@ describe('checkout', () => {
       const customer = await newCustomer(peers);
       await fillCart(customer, restaurant);
       const dessert = restaurant.items[1];
-      if (dessert) await peers.deleteItem(restaurant, dessert);
+      await peers.deleteItem(restaurant, dessert);
 
       const res = await checkout(customer);
 

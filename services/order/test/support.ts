@@ -52,7 +52,7 @@ export interface Restaurant {
   ownerId: string;
   location: LatLng;
   /** Margherita (900), Tiramisu (550) and Espresso (250). */
-  items: MenuItem[];
+  items: [MenuItem, MenuItem, MenuItem];
 }
 
 export interface Customer {
@@ -65,7 +65,7 @@ const MENU = [
   { name: 'Margherita', priceCents: 900 },
   { name: 'Tiramisu', priceCents: 550 },
   { name: 'Espresso', priceCents: 250 },
-];
+] as const;
 
 /** Fails the test with the answer when a call that sets the scene does not succeed. */
 function expectStatus<T>(res: { status: number; body: T }, status: number, what: string): T {
@@ -142,11 +142,12 @@ export class PeerServices {
     const owner = tokenFor('restaurant_owner', ownerId);
     const created = await createRestaurant(service, owner, changes);
     const category = await createCategory(service, owner, created.id);
-    const items: MenuItem[] = [];
-    for (const dish of MENU) {
+    const add = async (dish: (typeof MENU)[number]): Promise<MenuItem> => {
       const item = await createItem(service, owner, category.id, dish);
-      items.push({ id: item.id, name: item.name, priceCents: item.priceCents });
-    }
+      return { id: item.id, name: item.name, priceCents: item.priceCents };
+    };
+    // One after another, so the menu lists them in this order.
+    const items: Restaurant['items'] = [await add(MENU[0]), await add(MENU[1]), await add(MENU[2])];
     return { restaurantId: created.id, ownerId, location: created.address.location, items };
   }
 
@@ -297,7 +298,7 @@ export async function placeOrder(
   for (const item of [first, second]) {
     const added = await http('POST', `${baseUrl}/api/cart/items`, {
       token: customer.token,
-      body: { menuItemId: item?.id, quantity: 1 },
+      body: { menuItemId: item.id, quantity: 1 },
     });
     expectStatus(added, 200, 'Adding to the cart');
   }
