@@ -1,20 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { dependencyUnavailable, type Redis } from '@foodflow/platform';
+import type { IdempotencyScope } from './idempotency.repository.js';
 
 /**
  * How long a request holds its key. Far above a checkout's duration, so it lapses only for a request whose
  * process died or stalled; such a request can no longer write anything once another has answered the key.
  */
-export const IDEMPOTENCY_LEASE_MS = 60_000;
-
-export interface LeaseScope {
-  userId: string;
-  key: string;
-  requestHash: string;
-}
+const LEASE_MS = 60_000;
 
 /** Where the lease of one (user, key) lives; the user id is a UUID, so no two scopes share a name. */
-export const leaseKey = ({ userId, key }: Pick<LeaseScope, 'userId' | 'key'>): string =>
+export const leaseKey = ({ userId, key }: Pick<IdempotencyScope, 'userId' | 'key'>): string =>
   `order:idempotency:${userId}:${key}`;
 
 // Taking the lease and, failing that, reading who holds it must be one step, or the holder could let go in
@@ -28,28 +23,37 @@ const RELEASE = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/** The scripts as commands of the client: ioredis sends each by its SHA1, and its text only when Redis lacks it. */
+interface LeaseCommands {
+  takeIdempotencyLease(key: string, value: string, leaseMs: number): Promise<string | null>;
+  releaseIdempotencyLease(key: string, value: string): Promise<number>;
+}
+
 export type Lease = { taken: true; token: string } | { taken: false; holderRequestHash: string };
 
 /** Marks the requests in flight per (user, Idempotency-Key) with a short lease in Redis. */
 export class IdempotencyLeases {
-  constructor(
-    private readonly redis: Redis,
-    private readonly leaseMs = IDEMPOTENCY_LEASE_MS,
-  ) {}
+  private readonly redis: Redis & LeaseCommands;
+
+  constructor(redis: Redis) {
+    redis.defineCommand('takeIdempotencyLease', { numberOfKeys: 1, lua: TAKE });
+    redis.defineCommand('releaseIdempotencyLease', { numberOfKeys: 1, lua: RELEASE });
+    this.redis = redis as Redis & LeaseCommands;
+  }
 
   /** The lease with its own token, or the request hash of the request that holds it. */
-  async take(scope: LeaseScope): Promise<Lease> {
+  async take(scope: IdempotencyScope): Promise<Lease> {
     const token = randomUUID();
     const holder = await this.call(() =>
-      this.redis.eval(TAKE, 1, leaseKey(scope), leaseValue(token, scope), this.leaseMs),
+      this.redis.takeIdempotencyLease(leaseKey(scope), leaseValue(token, scope), LEASE_MS),
     );
-    if (typeof holder !== 'string') return { taken: true, token };
+    if (holder === null) return { taken: true, token };
     return { taken: false, holderRequestHash: holder.slice(holder.indexOf(':') + 1) };
   }
 
   /** Ends the lease if it is still this token's. */
-  async release(scope: LeaseScope, token: string): Promise<void> {
-    await this.call(() => this.redis.eval(RELEASE, 1, leaseKey(scope), leaseValue(token, scope)));
+  async release(scope: IdempotencyScope, token: string): Promise<void> {
+    await this.call(() => this.redis.releaseIdempotencyLease(leaseKey(scope), leaseValue(token, scope)));
   }
 
   private async call<T>(command: () => Promise<T>): Promise<T> {
@@ -61,4 +65,4 @@ export class IdempotencyLeases {
   }
 }
 
-const leaseValue = (token: string, scope: LeaseScope): string => `${token}:${scope.requestHash}`;
+const leaseValue = (token: string, scope: IdempotencyScope): string => `${token}:${scope.requestHash}`;
