@@ -3,17 +3,17 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { bootstrapDatabase } from '../db/bootstrap.js';
 import { checkDependencies } from './lib/infrastructure.js';
-import { ensureDevKeys } from './lib/keys.js';
+import { type DevKeys, ensureDevKeys, HalfKeyPairError } from './lib/keys.js';
 import { run, startProcess } from './lib/run.js';
 import { databaseSettings } from './lib/settings.js';
 import { presentProcesses, stackEnv, WEB_APP } from './lib/stack.js';
 import { runSeeds } from './seed.js';
 
 /**
- * `npm start`: everything from a fresh clone to a running stack. Checks PostgreSQL, Redis and RabbitMQ,
- * makes development keys where the environment configures none, creates and migrates the database,
- * builds, seeds demo data, starts every service and the gateway, waits until each is ready, and says
- * where to go. Ctrl-C stops it all.
+ * `npm start`: everything from a fresh clone to a running stack. Makes development keys where the
+ * environment configures none (and stops if it gives half the signing pair), checks PostgreSQL, Redis
+ * and RabbitMQ, creates and migrates the database, builds, seeds demo data, starts every service and
+ * the gateway, waits until each is ready, and says where to go. Ctrl-C stops it all.
  */
 const root = fileURLToPath(new URL('..', import.meta.url));
 process.chdir(root);
@@ -46,8 +46,16 @@ async function waitUntilReady(port: number, path = '/health/ready', timeoutMs = 
   return false;
 }
 
+// Before the dependency check: half a signing pair is the operator's to fix whatever else runs.
+let keys: DevKeys;
+try {
+  keys = ensureDevKeys(root);
+} catch (err) {
+  if (!(err instanceof HalfKeyPairError)) throw err;
+  console.error(`✗ ${err.message}`);
+  process.exit(1);
+}
 if (!(await checkDependencies())) process.exit(1);
-const keys = ensureDevKeys(root);
 const settings = databaseSettings();
 console.log(`Preparing database ${settings.database}…`);
 await bootstrapDatabase({ ...settings, log: (m) => console.log(`  ${m}`) });

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { DATA_KEY_VARIABLES, type DevKeys } from './keys.js';
+import { DATA_KEY_VARIABLES, type DevKeys, PRIVATE_KEY_VARIABLES } from './keys.js';
 
 /** The processes `npm start` runs, in start order, with the port each listens on. */
 export interface StackProcess {
@@ -25,7 +25,7 @@ export const presentProcesses = (root: string): StackProcess[] =>
   STACK.filter((p) => existsSync(join(root, p.dir, 'src', 'main.ts')));
 
 /** What only the user service may hold: the token-signing key and the keys to personal data. */
-const USER_SERVICE_SECRETS = ['JWT_PRIVATE_KEY', 'JWT_PRIVATE_KEY_FILE', ...DATA_KEY_VARIABLES];
+const USER_SERVICE_SECRETS = [...PRIVATE_KEY_VARIABLES, ...DATA_KEY_VARIABLES];
 
 /**
  * The whole environment of one process of the local stack: the operator's own, where its peers listen,
