@@ -6,7 +6,7 @@ import { checkDependencies } from './lib/infrastructure.js';
 import { type DevKeys, ensureDevKeys, HalfKeyPairError } from './lib/keys.js';
 import { run, startProcess } from './lib/run.js';
 import { databaseSettings } from './lib/settings.js';
-import { presentProcesses, stackEnv, WEB_APP } from './lib/stack.js';
+import { presentProcesses, seedEnv, stackEnv, WEB_APP } from './lib/stack.js';
 import { runSeeds } from './seed.js';
 
 /**
@@ -63,7 +63,7 @@ await bootstrapDatabase({ ...settings, log: (m) => console.log(`  ${m}`) });
 console.log('Building…');
 run('npx', ['tsc', '-b']);
 console.log('Seeding demo data…');
-await runSeeds();
+await runSeeds(seedEnv(keys, process.env));
 const withWebApp = existsSync(`${WEB_APP.dir}/package.json`);
 if (withWebApp) {
   console.log('Building the web app…');

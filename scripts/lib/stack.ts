@@ -47,3 +47,9 @@ export function stackEnv(processName: string, keys: DevKeys, env: NodeJS.Process
     ...(user && keys.dataKeysFile ? { DATA_ENCRYPTION_KEYS_FILE: keys.dataKeysFile } : {}),
   };
 }
+
+/**
+ * The environment the demo seeds run with: the user service's own, since the users seed hashes and
+ * encrypts exactly as that service does and must find the same data-encryption key, wherever it is.
+ */
+export const seedEnv = (keys: DevKeys, env: NodeJS.ProcessEnv): NodeJS.ProcessEnv => stackEnv('user', keys, env);

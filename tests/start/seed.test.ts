@@ -1,9 +1,12 @@
-import { randomBytes } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bootstrapDatabase } from '../../db/bootstrap.js';
 import { DEMO_ACCOUNTS, OTHER_OWNERS } from '../../db/seeds/demo-accounts.js';
+import { ensureDevKeys } from '../../scripts/lib/keys.js';
+import { seedEnv } from '../../scripts/lib/stack.js';
 import { runSeeds } from '../../scripts/seed.js';
 import { addressFieldContext } from '../../services/user/src/addresses/address.repository.js';
 import { FieldCipher, parseDataKeys } from '../../services/user/src/security/field-cipher.js';
@@ -16,11 +19,13 @@ import { ADMIN_DATABASE_URL, TEST_DATABASE } from '../setup/test-env.js';
  * second run changes nothing is tests/db/seed.test.ts's.)
  */
 const SEED_DATABASE = `${TEST_DATABASE}_start`;
-const dataKeys = `k1:${randomBytes(32).toString('base64')}`;
-const env = { ADMIN_DATABASE_URL, DATABASE_NAME: SEED_DATABASE, DATA_ENCRYPTION_KEYS: dataKeys };
+const operator = { ADMIN_DATABASE_URL, DATABASE_NAME: SEED_DATABASE };
 const quiet = (): void => undefined;
 
 let db: pg.Client;
+// Development keys where npm start would not look by default, so only the environment can lead there.
+const keysRoot = mkdtempSync(join(tmpdir(), 'foodflow-seed-keys-'));
+const keys = ensureDevKeys(keysRoot, operator, quiet);
 
 beforeAll(async () => {
   await dropDatabase(SEED_DATABASE);
@@ -29,12 +34,13 @@ beforeAll(async () => {
   url.pathname = `/${SEED_DATABASE}`;
   db = new pg.Client({ connectionString: url.toString() });
   await db.connect();
-  await runSeeds(env, quiet);
+  await runSeeds(seedEnv(keys, operator), quiet);
 });
 
 afterAll(async () => {
   await db?.end();
   await dropDatabase(SEED_DATABASE);
+  rmSync(keysRoot, { recursive: true, force: true });
 });
 
 describe('demo seeds', () => {
@@ -66,13 +72,13 @@ describe('demo seeds', () => {
     }
   });
 
-  it("when the seeds are given a data key in their environment, then the demo customer's address is sealed with it", async () => {
+  it("when npm start seeds with the user service's environment, then the demo customer's address is sealed with that service's data key", async () => {
     const { rows } = await db.query<{ user_id: string; street_encrypted: string; city: string }>(
       'SELECT user_id, street_encrypted, city FROM users.addresses WHERE user_id = $1',
       [DEMO_ACCOUNTS.customer.id],
     );
     expect(rows).toHaveLength(1);
-    const cipher = new FieldCipher(parseDataKeys(dataKeys).keys);
+    const cipher = new FieldCipher(parseDataKeys(readFileSync(keys.dataKeysFile!, 'utf8')).keys);
     const street = cipher.decrypt(rows[0]!.street_encrypted, addressFieldContext('street_encrypted', rows[0]!.user_id));
     expect(street).toBe('253 Broadway');
   });
