@@ -19,8 +19,13 @@ if (!publicKeyDir || !internalSecretDir) {
   throw new Error('usage: prepare-secrets.mjs <public-key dir> <internal-secret dir>');
 }
 
-const keys = ensureDevKeys(process.cwd());
-copyFileSync(keys.publicKeyFile, join(publicKeyDir, 'jwt-public.pem'));
+const { tokens } = ensureDevKeys(process.cwd());
+if (!tokens) {
+  throw new Error(
+    'This job makes the token-signing pair itself: give it no JWT_PRIVATE_KEY[_FILE] or JWT_PUBLIC_KEY[_FILE]',
+  );
+}
+copyFileSync(tokens.publicKeyFile, join(publicKeyDir, 'jwt-public.pem'));
 
 const internalSecret = join(internalSecretDir, 'internal-api-secret');
 if (!existsSync(internalSecret)) {

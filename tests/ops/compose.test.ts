@@ -1,8 +1,9 @@
 import { spawnSync } from 'node:child_process';
 import { createPublicKey, generateKeyPairSync } from 'node:crypto';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { STACK } from '../../scripts/lib/stack.js';
@@ -301,6 +302,50 @@ fs.writeFileSync(args[args.indexOf('-o') + 1], text);
       }
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the secrets job runs, then it makes the signing pair once, shares only its public half, and an internal secret', () => {
+    const work = mkdtempSync(join(tmpdir(), 'foodflow-secrets-'));
+    const [publicDir, internalDir] = [join(work, 'public-key'), join(work, 'internal-secret')];
+    try {
+      for (const dir of [publicDir, internalDir]) mkdirSync(dir);
+      const env: NodeJS.ProcessEnv = { PATH: process.env['PATH'] };
+      const run = () =>
+        spawnSync(
+          process.execPath,
+          // tsx from this repository: the job runs in a folder of its own, as in its container.
+          [
+            '--import',
+            pathToFileURL(repoPath('node_modules/tsx/dist/loader.mjs')).href,
+            repoPath('deploy/prepare-secrets.mjs'),
+            publicDir,
+            internalDir,
+          ],
+          {
+            cwd: work,
+            encoding: 'utf8',
+            env,
+          },
+        );
+      const first = run();
+      expect(first.status, first.stderr).toBe(0);
+      const shared = readFileSync(join(publicDir, 'jwt-public.pem'), 'utf8');
+      const made = () => ({
+        publicKey: readFileSync(join(work, '.keys', 'jwt-public.pem'), 'utf8'),
+        privateKey: readFileSync(join(work, '.keys', 'jwt-private.pem'), 'utf8'),
+        internalSecret: readFileSync(join(internalDir, 'internal-api-secret'), 'utf8'),
+      });
+      const before = made();
+      expect(shared).toBe(before.publicKey);
+      expect(createPublicKey(before.privateKey).export({ type: 'spki', format: 'pem' }).toString()).toBe(shared);
+      expect(before.internalSecret.length).toBeGreaterThanOrEqual(32);
+
+      const again = run();
+      expect(again.status, again.stderr).toBe(0);
+      expect(made()).toEqual(before);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
     }
   });
 
