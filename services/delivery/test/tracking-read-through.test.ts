@@ -37,6 +37,17 @@ async function open(instance: Instance, accessToken: string): Promise<Socket> {
 const trackOver = (instance: Instance, orderId: string, accessToken: string) =>
   http('GET', `${instance.baseUrl}/api/tracking/${orderId}`, { token: accessToken });
 
+/** Tracking `orderId` is refused with `status` and `code`, over REST and over the socket alike. */
+async function refusedEverywhere(instance: Instance, orderId: string, status: number, code: string): Promise<void> {
+  const { token } = user('customer');
+  const res = await trackOver(instance, orderId, token);
+  expect(res.status).toBe(status);
+  expect(res.body.error.code).toBe(code);
+
+  const ack = await (await open(instance, token)).emitWithAck('track', { orderId });
+  expect(ack).toEqual({ ok: false, error: { code, message: expect.any(String) } });
+}
+
 describe('when the copy has not heard of the order yet', () => {
   const peers = new PeerServices();
   let orders: OrderServiceUnderTest;
@@ -119,15 +130,7 @@ describe('when the copy has not heard of the order yet', () => {
   });
 
   it('when the order service does not know the order either, then 404 NOT_FOUND over REST and the socket', async () => {
-    const customer = user('customer');
-    const orderId = randomUUID();
-
-    const res = await trackOver(service, orderId, customer.token);
-    expect(res.status).toBe(404);
-    expect(res.body.error.code).toBe('NOT_FOUND');
-
-    const ack = await (await open(service, customer.token)).emitWithAck('track', { orderId });
-    expect(ack).toEqual({ ok: false, error: { code: 'NOT_FOUND', message: expect.any(String) } });
+    await refusedEverywhere(service, randomUUID(), 404, 'NOT_FOUND');
   });
 });
 
@@ -144,15 +147,7 @@ describe('when the order service is down', () => {
   });
 
   it('when the copy has no row for the order, then 503 DEPENDENCY_UNAVAILABLE over REST and the socket', async () => {
-    const customer = user('customer');
-    const orderId = randomUUID();
-
-    const res = await trackOver(service, orderId, customer.token);
-    expect(res.status).toBe(503);
-    expect(res.body.error.code).toBe('DEPENDENCY_UNAVAILABLE');
-
-    const ack = await (await open(service, customer.token)).emitWithAck('track', { orderId });
-    expect(ack).toEqual({ ok: false, error: { code: 'DEPENDENCY_UNAVAILABLE', message: expect.any(String) } });
+    await refusedEverywhere(service, randomUUID(), 503, 'DEPENDENCY_UNAVAILABLE');
   });
 
   it('when the copy has the order, then tracking answers from it without asking the order service', async () => {
