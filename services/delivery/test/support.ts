@@ -90,6 +90,17 @@ export async function startInstance(
 /** A spot on the map no other test is given, so only this test's drivers and deliveries are near it. */
 export const uniqueArea = (): Promise<LatLng> => uniquePlace();
 
+/** The contract's `tracking` for an order that exists but has no delivery yet. */
+export const trackingBeforeDelivery = (orderId: string) => ({
+  orderId,
+  status: 'pending',
+  deliveryId: null,
+  deliveryStatus: null,
+  driver: null,
+  location: null,
+  etaMinutes: null,
+});
+
 /** A point about `km` east of `p`. */
 export function eastOf(p: LatLng, km: number): LatLng {
   return { lat: p.lat, lng: p.lng + km / (111.32 * Math.cos((p.lat * Math.PI) / 180)) };

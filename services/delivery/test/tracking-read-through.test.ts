@@ -10,7 +10,7 @@ import {
   type Restaurant,
   startOrderService,
 } from '../../order/test/support.js';
-import { connect, type Instance, startInstance, token, user, World } from './support.js';
+import { connect, type Instance, startInstance, token, trackingBeforeDelivery, user, World } from './support.js';
 
 /**
  * Tracking in the moment after checkout, before `order.created` has reached the delivery service's copy:
@@ -84,15 +84,7 @@ describe('when the copy has not heard of the order yet', () => {
     const res = await trackOver(service, orderId, customerToken);
 
     expect(res.status).toBe(200);
-    expect(res.body).toEqual({
-      orderId,
-      status: 'pending',
-      deliveryId: null,
-      deliveryStatus: null,
-      driver: null,
-      location: null,
-      etaMinutes: null,
-    });
+    expect(res.body).toEqual(trackingBeforeDelivery(orderId));
     expect(await world.orderCopy(orderId)).toBeUndefined();
   });
 
@@ -117,15 +109,7 @@ describe('when the copy has not heard of the order yet', () => {
 
     expect(ack).toEqual({
       ok: true,
-      tracking: {
-        orderId,
-        status: 'pending',
-        deliveryId: null,
-        deliveryStatus: null,
-        driver: null,
-        location: null,
-        etaMinutes: null,
-      },
+      tracking: trackingBeforeDelivery(orderId),
     });
   });
 
