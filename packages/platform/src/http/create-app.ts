@@ -5,7 +5,8 @@ import type { Metrics } from '../metrics/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { type HealthCheck, healthRoutes } from './health.js';
 import { openApiDocument } from './openapi.js';
-import { requestId } from './request-id.js';
+import { runWithContext } from '../logging/request-context.js';
+import { assignRequestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 
 export const BODY_LIMIT = '1mb';
@@ -44,15 +45,14 @@ export function createHttpApp({ logger, metrics, health, routes, title }: HttpAp
     else if (length !== '0' && !req.is('application/json')) next(notJson());
     else json(req, res, next);
   };
-  // The shared per-request middleware in this order (request id and its context, security headers, request
-  // timing, JSON body), as one layer: every request passes through all of them, and each layer costs the
-  // router a walk step.
+  // What every request goes through, as one layer (each layer costs the router a walk step): its id, the
+  // security headers, timing, then the rest of the request inside its context (its id for logs, events and
+  // calls to other services), starting with the JSON body.
   app.use((req, res, next) => {
-    requestId(req, res, () => {
-      security(req, res, () => {
-        metrics.httpMiddleware(req, res, () => parseBody(req, res, next));
-      });
-    });
+    const requestId = assignRequestId(req, res);
+    security(res);
+    metrics.timeRequest(req, res);
+    runWithContext({ requestId }, parseBody, req, res, next);
   });
   app.get('/metrics', metrics.handler);
   healthRoutes(app, health);

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { NextFunction, Request, Response } from 'express';
-import { runWithContext } from '../logging/request-context.js';
+import type { Request, Response } from 'express';
 
 export const REQUEST_ID_HEADER = 'X-Request-ID';
 const REQUEST_ID_KEY = REQUEST_ID_HEADER.toLowerCase();
@@ -8,11 +7,10 @@ const REQUEST_ID_KEY = REQUEST_ID_HEADER.toLowerCase();
 /** Accepts a caller's id only if it is a sane token; anything else is replaced rather than logged verbatim. */
 const acceptable = /^[\w.:-]{1,128}$/;
 
-/** Takes the caller's `X-Request-ID` (or makes one), echoes it, and runs the rest of the request inside its context. */
-export function requestId(req: Request, res: Response, next: NextFunction): void {
+/** The request's id: the caller's `X-Request-ID` when it is acceptable, a new one otherwise; echoed in the response. */
+export function assignRequestId(req: Request, res: Response): string {
   const given = req.headers[REQUEST_ID_KEY];
   const id = typeof given === 'string' && acceptable.test(given) ? given : randomUUID();
   res.setHeader(REQUEST_ID_HEADER, id);
-  res.locals['requestId'] = id;
-  runWithContext({ requestId: id }, next);
+  return id;
 }

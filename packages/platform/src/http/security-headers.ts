@@ -1,4 +1,4 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, Response } from 'express';
 import helmet, { type HelmetOptions } from 'helmet';
 
 /**
@@ -8,7 +8,7 @@ import helmet, { type HelmetOptions } from 'helmet';
  * each time) is not. Only for options without per-request parts, such as a policy nonce computed from
  * the request; the defaults have none.
  */
-export function securityHeaders(options?: Readonly<HelmetOptions>): RequestHandler {
+export function securityHeaders(options?: Readonly<HelmetOptions>): (res: Response) => void {
   const headers = new Map<string, string | string[]>();
   const removed: string[] = [];
   const recorder = {
@@ -28,9 +28,8 @@ export function securityHeaders(options?: Readonly<HelmetOptions>): RequestHandl
   });
   if (!done) throw new Error('helmet did not finish synchronously; its headers cannot be worked out once');
 
-  return (_req: Request, res: Response, next: NextFunction): void => {
+  return (res: Response): void => {
     for (const name of removed) if (res.hasHeader(name)) res.removeHeader(name);
     res.setHeaders(headers);
-    next();
   };
 }

@@ -7,7 +7,9 @@ export interface RequestContext {
 
 const storage = new AsyncLocalStorage<RequestContext>();
 
-export const runWithContext = <T>(context: RequestContext, fn: () => T): T => storage.run(context, fn);
+/** Runs `fn(...args)` with `context` as the current one, for it and everything it starts. */
+export const runWithContext = <A extends unknown[], T>(context: RequestContext, fn: (...args: A) => T, ...args: A): T =>
+  storage.run(context, fn, ...args);
 
 export const currentContext = (): RequestContext | undefined => storage.getStore();
 

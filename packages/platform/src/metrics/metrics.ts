@@ -1,11 +1,11 @@
-import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import type { Request, RequestHandler, Response } from 'express';
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 
 export interface Metrics {
   registry: client.Registry;
-  /** Express middleware timing every request by method, route template and status code. */
-  httpMiddleware: RequestHandler;
+  /** Times a request from now until its response finishes, by method, route template and status code. */
+  timeRequest(req: Request, res: Response): void;
   /** `GET /metrics` in the Prometheus text format. */
   handler: RequestHandler;
   counter<L extends string>(config: Omit<client.CounterConfiguration<L>, 'registers'>): client.Counter<L>;
@@ -51,12 +51,11 @@ export function createMetrics(service: string): Metrics {
     return child;
   };
 
-  const httpMiddleware = (req: Request, res: Response, next: NextFunction): void => {
+  const timeRequest = (req: Request, res: Response): void => {
     const start = performance.now();
     res.on('finish', () => {
       childFor(req.method, routeTemplate(req), res.statusCode).observe((performance.now() - start) / 1000);
     });
-    next();
   };
 
   const handler = async (_req: Request, res: Response): Promise<void> => {
@@ -66,7 +65,7 @@ export function createMetrics(service: string): Metrics {
 
   return {
     registry,
-    httpMiddleware,
+    timeRequest,
     handler,
     counter: (config) => new client.Counter({ ...config, registers: [registry] }),
     histogram: (config) => new client.Histogram({ ...config, registers: [registry] }),
