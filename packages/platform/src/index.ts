@@ -11,6 +11,7 @@ export * from './http/create-app.js';
 export * from './http/error-handler.js';
 export * from './http/health.js';
 export * from './http/openapi.js';
+export * from './http/http-server.js';
 export * from './http/request-id.js';
 export * from './http/validate.js';
 export * from './internal/internal-auth.js';

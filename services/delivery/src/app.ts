@@ -1,7 +1,8 @@
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import {
   type Broker,
   createHttpApp,
+  createHttpServer,
   type Database,
   every,
   infrastructureChecks,
@@ -86,7 +87,7 @@ export function createApp(deps: AppDeps): DeliveryApp {
   });
 
   // Socket.IO must attach first to claim its path; every other request goes on to the API built below.
-  const server = createServer((req, res) => app(req, res));
+  const server = createHttpServer((req, res) => app(req, res));
   const io = createSocketServer({
     server,
     verifier,

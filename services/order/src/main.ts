@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import { ServiceRuntime } from '@foodflow/platform';
+import { createHttpServer, ServiceRuntime } from '@foodflow/platform';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
@@ -14,5 +13,5 @@ await runtime.run(async () => {
   const service = createApp({ config, logger, metrics, db, redis, broker });
   await service.start();
   lifecycle.onShutdown('outbox relay, delivery-events consumer and cleanup', () => service.stop());
-  await runtime.serve(createServer(service.app));
+  await runtime.serve(createHttpServer(service.app));
 });

@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import { every, purgeInbox, ServiceRuntime } from '@foodflow/platform';
+import { createHttpServer, every, purgeInbox, ServiceRuntime } from '@foodflow/platform';
 import { createApp } from './app.js';
 import { loadConfig } from './config.js';
 
@@ -18,5 +17,5 @@ await runtime.run(async () => {
   const inboxPurge = every('inbox purge', 60 * 60 * 1000, () => purgeInbox(db, 7 * 24), logger);
   lifecycle.onShutdown('inbox purge', () => inboxPurge.stop());
 
-  await runtime.serve(createServer(app));
+  await runtime.serve(createHttpServer(app));
 });

@@ -1,5 +1,4 @@
-import { createServer } from 'node:http';
-import { ServiceRuntime } from '@foodflow/platform';
+import { createHttpServer, ServiceRuntime } from '@foodflow/platform';
 import { createApp } from './app.js';
 import { loadUserConfig } from './config.js';
 import { PasswordHasher } from './security/password-hasher.js';
@@ -16,5 +15,5 @@ await runtime.run(async () => {
   const service = createApp({ config, logger, metrics, db, redis, hasher });
   service.start();
   lifecycle.onShutdown('periodic jobs', service.stop);
-  await runtime.serve(createServer(service.app));
+  await runtime.serve(createHttpServer(service.app));
 });

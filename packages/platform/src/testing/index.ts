@@ -1,8 +1,9 @@
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { createServer, type Server } from 'node:http';
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import jwt from 'jsonwebtoken';
 import { ACCESS_TOKEN_TYPE, JWT_ALGORITHM, type Role } from '../auth/tokens.js';
+import { createHttpServer } from '../http/http-server.js';
 import { listen } from '../lifecycle/lifecycle.js';
 
 /**
@@ -16,9 +17,9 @@ export interface RunningApp {
   close: () => Promise<void>;
 }
 
-/** Listens on port 0 (a free port) on loopback. */
+/** Listens on port 0 (a free port) on loopback; an app runs in the server the services run it in. */
 export async function startHttp(app: Express | Server): Promise<RunningApp> {
-  const server = 'listen' in app && !('handle' in app) ? (app as Server) : createServer(app as Express);
+  const server = 'listen' in app && !('handle' in app) ? (app as Server) : createHttpServer(app as Express);
   const { port, close } = await listen(server, 0, '127.0.0.1');
   return { baseUrl: `http://127.0.0.1:${port}`, server, close: () => close(1000) };
 }
