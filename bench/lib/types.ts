@@ -51,17 +51,20 @@ export interface SampledResponse {
   headers?: Record<string, string>;
 }
 
+/** The exact response the baselines (a bare Express 5 app and a bare node:http server) must send. */
+export type BaselineResponse = { path: string } & SampledResponse;
+
 /**
- * What a scenario hands back: its measurement, and the exact response the baselines (a bare Express 5 app
- * and a bare node:http server) must send under the same load. `compare` says which figure the ratio is
- * about: throughput (rps / baseline rps) or latency (baseline p99 / p99); higher is better for both.
+ * What a scenario hands back: its load, what the ratio is about (`compare`: throughput, rps / baseline rps,
+ * or latency, baseline p99 / p99; higher is better for both), the response its baselines must send, and
+ * either of:
+ * - `measurement`: the scenario measured itself (a figure of its own, such as orders the broker confirmed);
+ * - `target`: a steady target the runner measures, in `rounds` that alternate with the baselines' (see
+ *   `rounds`), for a throughput ratio that a machine changing speed during the run moves little.
  */
-export interface ScenarioOutcome {
-  measurement: Measurement;
-  load: Load;
-  compare: 'throughput' | 'latency';
-  baseline?: { path: string } & SampledResponse;
-}
+export type ScenarioOutcome =
+  | { measurement: Measurement; load: Load; compare: 'throughput' | 'latency'; baseline?: BaselineResponse }
+  | { target: Target; load: Load; rounds: number; compare: 'throughput'; baseline: BaselineResponse };
 
 /** A part of the system a scenario needs running (a service, a database with data), shared across scenarios. */
 export interface Fixture<T> {
