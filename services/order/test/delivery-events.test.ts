@@ -2,11 +2,10 @@ import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createEvent, ORDERS_EXCHANGE, type OrderStatus } from '@foodflow/platform';
-import { eventually, http } from '@foodflow/platform/testing';
+import { eventually, http, metricValue } from '@foodflow/platform/testing';
 import { ADMIN_DATABASE_URL, TEST_DATABASE } from '../../../tests/setup/test-env.js';
 import { DELIVERY_EVENTS_QUEUE } from '../src/delivery-events/delivery-events.consumer.js';
 import {
-  metricValue,
   newCustomer,
   openTestChannel,
   orderIn,
@@ -214,8 +213,16 @@ describe('delivery events', () => {
 
   it('when delivered arrives before picked up, then it is retried and both steps apply in order', async () => {
     const order = await readyOrder();
+    const retried = async () =>
+      metricValue((await http('GET', `${svc.baseUrl}/metrics`)).body, 'events_consumed_total', {
+        queue: DELIVERY_EVENTS_QUEUE,
+        type: 'delivery.delivered',
+        outcome: 'retried',
+      });
+    const before = await retried();
     await publishDeliveryEvent(svc.broker, 'delivery.delivered', order.delivery);
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    // Picked up is published only once delivered has been tried, refused and sent to wait for a retry.
+    await eventually(async () => ((await retried()) > before ? true : undefined));
     await publishDeliveryEvent(svc.broker, 'delivery.picked_up', order.delivery);
 
     await eventually(async () => ((await read(order.id)).status === 'delivered' ? true : undefined));
@@ -265,8 +272,11 @@ describe('delivery events', () => {
   it('when the commit of an applied step fails and the event is retried, then the status-change metric counts the step once', async () => {
     const order = await readyOrder();
     const event = createEvent('delivery.picked_up', order.delivery, randomUUID());
-    const pickedUp = /^order_status_changes_total\{.*status="picked_up".*by="driver"/;
-    const counted = async () => metricValue((await http('GET', `${svc.baseUrl}/metrics`)).body, pickedUp);
+    const counted = async () =>
+      metricValue((await http('GET', `${svc.baseUrl}/metrics`)).body, 'order_status_changes_total', {
+        status: 'picked_up',
+        by: 'driver',
+      });
     const before = await counted();
     const refusals = await refuseFirstCommit(event.id);
     try {

@@ -1,10 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '@foodflow/platform';
-import { eventually, http } from '@foodflow/platform/testing';
+import { eventually, http, metricValue } from '@foodflow/platform/testing';
 import { cleanUp } from '../src/maintenance/cleanup.js';
 import {
-  metricValue,
   newCustomer,
   type OrderServiceUnderTest,
   PeerServices,
@@ -37,12 +36,11 @@ describe('operations', () => {
     });
 
     const after = (await http('GET', `${svc.baseUrl}/metrics`)).body as string;
-    const created = /^orders_created_total\{/;
-    const valueSum = /^order_value_cents_sum\{.*currency="USD"/;
-    const confirmed = /^order_status_changes_total\{.*status="confirmed".*by="restaurant_owner"/;
-    expect(metricValue(after, created) - metricValue(before, created)).toBe(1);
-    expect(metricValue(after, valueSum) - metricValue(before, valueSum)).toBe(order.totalCents);
-    expect(metricValue(after, confirmed) - metricValue(before, confirmed)).toBe(1);
+    const grew = (name: string, labels: Record<string, string> = {}) =>
+      metricValue(after, name, labels) - metricValue(before, name, labels);
+    expect(grew('orders_created_total')).toBe(1);
+    expect(grew('order_value_cents_sum', { currency: 'USD' })).toBe(order.totalCents);
+    expect(grew('order_status_changes_total', { status: 'confirmed', by: 'restaurant_owner' })).toBe(1);
   });
 
   it('when every dependency answers, then the service reports ready', async () => {

@@ -355,12 +355,6 @@ export async function orderIn(
   return { id, customer, delivery };
 }
 
-/** The value of the first series in a Prometheus text exposition that matches; 0 if none does yet. */
-export const metricValue = (text: string, series: RegExp): number => {
-  const line = text.split('\n').find((l) => series.test(l));
-  return line ? Number(line.split(' ').at(-1)) : 0;
-};
-
 /** Publishes a delivery-flow event the way the delivery service does. */
 export async function publishDeliveryEvent(
   broker: Broker,
