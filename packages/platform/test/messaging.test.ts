@@ -10,6 +10,7 @@ import {
   type ConsumerOptions,
   createEvent,
   createLogger,
+  createMetrics,
   Database,
   deadLetterQueue,
   DEFAULT_RETRY_DELAYS_MS,
@@ -21,7 +22,7 @@ import {
   PoisonMessageError,
   retryQueue,
 } from '@foodflow/platform';
-import { eventually } from '@foodflow/platform/testing';
+import { eventually, metricValue } from '@foodflow/platform/testing';
 import { ADMIN_DATABASE_URL, TEST_DATABASE, testEnv } from '../../../tests/setup/test-env.js';
 
 /**
@@ -210,8 +211,17 @@ describe('transactional outbox', () => {
         ),
       );
       await eventually(async () => (messages.length >= 200 ? true : undefined), 15_000);
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      const ids = messages.map((m) => m.properties.messageId as string);
+      // A relay marks a row published only once the broker has confirmed it, so when no row is left every
+      // copy any relay published is already in the queue, ahead of a last message sent now.
+      await eventually(async () => {
+        const { rows } = await db.query<{ n: number }>(
+          `SELECT count(*)::int AS n FROM outbox WHERE type = 'platformtest.concurrent' AND published_at IS NULL`,
+        );
+        return rows[0]?.n === 0 ? true : undefined;
+      });
+      channel.publish(ORDERS_EXCHANGE, 'platformtest.concurrent', Buffer.from('{}'), { messageId: 'last' });
+      await eventually(async () => (messages.some((m) => m.properties.messageId === 'last') ? true : undefined));
+      const ids = messages.map((m) => m.properties.messageId as string).filter((id) => id !== 'last');
       expect(ids).toHaveLength(200);
       expect(new Set(ids).size).toBe(200);
     } finally {
@@ -324,16 +334,27 @@ describe('idempotent consumer', () => {
 
   it('when the same event arrives twice, then its effect happens once', async () => {
     const handled: string[] = [];
-    const { key } = await startConsumer('dup', async (event) => {
-      handled.push(event.id);
-    });
+    const metrics = createMetrics('platform-test');
+    const { key } = await startConsumer(
+      'dup',
+      async (event) => {
+        handled.push(event.id);
+      },
+      { metrics },
+    );
     const event = createEvent(key, { orderId: randomUUID() });
     await publish(event);
     await publish(event);
     const other = createEvent(key, { orderId: randomUUID() });
     await publish(other);
-    await eventually(async () => (handled.length === 2 ? true : undefined));
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // Done once all three messages are counted, as processed or as duplicates.
+    const taken = async (): Promise<number> => {
+      const text = await metrics.registry.metrics();
+      return ['processed', 'duplicate']
+        .map((outcome) => metricValue(text, 'events_consumed_total', { type: key, outcome }))
+        .reduce((a, b) => a + b, 0);
+    };
+    await eventually(async () => ((await taken()) === 3 ? true : undefined));
     expect(handled.sort()).toEqual([event.id, other.id].sort());
     expect(await inboxMarks(event.id)).toBe(1);
   });
