@@ -31,12 +31,30 @@ redis.call('HDEL', KEYS[1], ARGV[1])
 if redis.call('HLEN', KEYS[1]) <= 1 then redis.call('DEL', KEYS[1]) else redis.call('EXPIRE', KEYS[1], ARGV[2]) end
 return 1`;
 
+/** The scripts as commands of the client: ioredis sends each by its SHA1, and its text only when Redis lacks it. */
+interface CartCommands {
+  setCartLine(
+    key: string,
+    restaurantId: string,
+    field: string,
+    line: string,
+    ttlSeconds: number,
+  ): Promise<string | null>;
+  removeCartLine(key: string, field: string, ttlSeconds: number): Promise<number>;
+}
+
 /** Carts live in Redis, one hash per customer: the restaurant id plus one field per line. */
 export class CartRepository {
+  private readonly redis: Redis & CartCommands;
+
   constructor(
-    private readonly redis: Redis,
+    redis: Redis,
     private readonly ttlSeconds: number,
-  ) {}
+  ) {
+    redis.defineCommand('setCartLine', { numberOfKeys: 1, lua: SET_LINE });
+    redis.defineCommand('removeCartLine', { numberOfKeys: 1, lua: REMOVE_LINE });
+    this.redis = redis as Redis & CartCommands;
+  }
 
   async find(customerId: string): Promise<StoredCart> {
     const fields = await this.call(() => this.redis.hgetall(cartKey(customerId)));
@@ -57,9 +75,7 @@ export class CartRepository {
     line: CartLine,
   ): Promise<{ conflictingRestaurantId?: string }> {
     const current = await this.call(() =>
-      this.redis.eval(
-        SET_LINE,
-        1,
+      this.redis.setCartLine(
         cartKey(customerId),
         restaurantId,
         itemField(line.menuItemId),
@@ -71,7 +87,7 @@ export class CartRepository {
   }
 
   async removeLine(customerId: string, menuItemId: string): Promise<void> {
-    await this.call(() => this.redis.eval(REMOVE_LINE, 1, cartKey(customerId), itemField(menuItemId), this.ttlSeconds));
+    await this.call(() => this.redis.removeCartLine(cartKey(customerId), itemField(menuItemId), this.ttlSeconds));
   }
 
   async clear(customerId: string): Promise<void> {
