@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { http } from '@foodflow/platform/testing';
+import { http, metricValue } from '@foodflow/platform/testing';
 import type { Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
@@ -101,9 +101,15 @@ describe('when the copy has not heard of the order yet', () => {
     expect(stranger.body.error.code).toBe('FORBIDDEN');
   });
 
-  it('when its customer tracks it over the socket, then the ack carries the tracking', async () => {
+  it('when its customer tracks it over the socket, then the ack carries the tracking, and the order service was asked once', async () => {
     const { orderId, customerToken } = await justPlaced();
     const socket = await open(service, customerToken);
+    const answered = async () =>
+      metricValue((await http('GET', `${orders.baseUrl}/metrics`)).body, 'http_request_duration_seconds_count', {
+        route: '/internal/orders/:id',
+        status_code: '200',
+      });
+    const before = await answered();
 
     const ack = await socket.emitWithAck('track', { orderId });
 
@@ -111,6 +117,7 @@ describe('when the copy has not heard of the order yet', () => {
       ok: true,
       tracking: trackingBeforeDelivery(orderId),
     });
+    expect((await answered()) - before).toBe(1);
   });
 
   it('when the order service does not know the order either, then 404 NOT_FOUND over REST and the socket', async () => {

@@ -42,11 +42,19 @@ export class TrackingService {
     throw forbidden('Only the people involved in an order can track it');
   }
 
-  /** The order as it stands now, read after the caller has joined its room so no later change is missed. */
-  async snapshot(orderId: string): Promise<Tracking> {
-    const { db, deliveries } = this.deps;
-    const [order, delivery] = await Promise.all([this.order(orderId), deliveries.findByOrder(db, orderId)]);
-    return this.tracking(order, delivery);
+  /**
+   * The order as it stands now, read after the caller has joined its room so no later change is missed;
+   * `authorized` is the order `authorize` returned. While the copy still lacks the order, that answer is
+   * used again rather than asking the order service twice: no event of the order has been applied yet, so
+   * every change since reaches the room as its event is.
+   */
+  async snapshot(authorized: OrderCopy): Promise<Tracking> {
+    const { db, orders, deliveries } = this.deps;
+    const [copied, delivery] = await Promise.all([
+      orders.find(db, authorized.id),
+      deliveries.findByOrder(db, authorized.id),
+    ]);
+    return this.tracking(copied ?? authorized, delivery);
   }
 
   /**

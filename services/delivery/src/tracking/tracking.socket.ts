@@ -24,9 +24,9 @@ export function registerTrackingHandlers(io: SocketServer, tracking: TrackingSer
       const reply: Ack = typeof ack === 'function' ? (ack as Ack) : () => undefined;
       try {
         const { orderId } = validateValue(trackRequest, payload);
-        await tracking.authorize(user, orderId);
+        const order = await tracking.authorize(user, orderId);
         await socket.join(orderRoom(orderId));
-        reply({ ok: true, tracking: await tracking.snapshot(orderId) });
+        reply({ ok: true, tracking: await tracking.snapshot(order) });
       } catch (err) {
         if (!(err instanceof AppError)) logger.error('track failed', { err });
         reply(failure(err));
