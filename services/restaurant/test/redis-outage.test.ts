@@ -1,7 +1,11 @@
 import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import { PassThrough } from 'node:stream';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { signServiceToken } from '@foodflow/platform';
-import { http } from '@foodflow/platform/testing';
+import { createLogger, createRedis, type Redis, signServiceToken } from '@foodflow/platform';
+import { eventually, http } from '@foodflow/platform/testing';
+import { TEST_REDIS_URL } from '../../../tests/setup/test-env.js';
+import { PublicCache } from '../src/cache/public-cache.js';
 import {
   createCategory,
   createItem,
@@ -104,5 +108,52 @@ describe('Redis unreachable', () => {
       });
     }
     expect(await ownersRows()).toEqual(before);
+  });
+});
+
+describe('Writes while Redis is away', () => {
+  /** Closes the client's connection and waits until it is closed: an outage as the cache sees one. */
+  const cut = async (redis: Redis): Promise<void> => {
+    const closed = once(redis, 'end');
+    redis.disconnect();
+    await closed;
+  };
+
+  it('when several writes cannot invalidate during one outage, then it is logged once per outage', async () => {
+    const output = new PassThrough();
+    let written = '';
+    output.on('data', (chunk: Buffer) => (written += chunk.toString()));
+    const logger = createLogger({ service: 'restaurant-test', stream: output });
+    const redis = createRedis(TEST_REDIS_URL, logger);
+    const cache = new PublicCache(redis, logger, () => new Date());
+    /** The warnings written so far, once all that was logged before has come through (lines arrive in order). */
+    let marks = 0;
+    const warnings = async (): Promise<number> => {
+      const mark = `mark ${(marks += 1)}`;
+      logger.info(mark);
+      await eventually(async () => (written.includes(mark) ? true : undefined));
+      return written.split('\n').filter((line) => line.includes('Redis is unavailable')).length;
+    };
+    try {
+      if (redis.status !== 'ready') await once(redis, 'ready');
+
+      await cut(redis);
+      await cache.invalidate({ kind: 'list' });
+      await cache.invalidate({ kind: 'restaurant', id: randomUUID() });
+      expect(await warnings()).toBe(1);
+
+      const back = once(redis, 'ready');
+      await redis.connect();
+      await back;
+      await cache.invalidate({ kind: 'list' });
+      expect(await warnings()).toBe(1);
+
+      await cut(redis);
+      await cache.invalidate({ kind: 'list' });
+      expect(await warnings()).toBe(2);
+    } finally {
+      cache.close();
+      redis.disconnect();
+    }
   });
 });

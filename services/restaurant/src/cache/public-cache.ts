@@ -67,6 +67,8 @@ export class PublicCache {
   private subscribed = false;
   /** Bumped whenever a remembered version may have gone stale; a version read across a bump is not kept. */
   private generation = 0;
+  /** Whether writes have already been told, during the Redis outage under way, that they cannot invalidate. */
+  private outageReported = false;
 
   constructor(
     private readonly redis: Redis,
@@ -80,6 +82,9 @@ export class PublicCache {
       labelNames: ['kind', 'outcome'] as const,
     });
     this.subscriber = this.listen();
+    redis.on('ready', () => {
+      this.outageReported = false;
+    });
   }
 
   /**
@@ -136,7 +141,10 @@ export class PublicCache {
     const keys = scopes.map((scope) => this.versionKey(scope));
     this.forget(keys);
     if (this.redis.status !== 'ready') {
-      this.logger.warn('Redis is unavailable; cached reads may be stale until the next minute');
+      // Once per outage: every write (every counted order, too) lands here while it lasts.
+      if (!this.outageReported)
+        this.logger.warn('Redis is unavailable; cached reads may be stale until the next minute');
+      this.outageReported = true;
       return;
     }
     const transaction = this.redis.multi();
