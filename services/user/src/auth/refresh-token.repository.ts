@@ -75,12 +75,21 @@ export class RefreshTokenRepository {
   }
 
   /**
-   * Deletes what can never be exchanged again: revoked families (with their tokens), expired tokens,
-   * and families left empty. Spent but unexpired tokens stay, so their reuse is still detected.
+   * Deletes what can never be exchanged again: the tokens of revoked families, expired tokens, and then the
+   * families left without tokens (revoked ones among them). Spent but unexpired tokens stay, so their reuse
+   * is still detected. Returns how many tokens went.
+   *
+   * Tokens before families, the order an exchange locks them in (it marks its token spent, then adds the
+   * new one, whose foreign key locks the family): deleting a family first would lock it and then wait,
+   * through the cascade, for the token an exchange holds, while that exchange, having read the family just
+   * before a logout revoked it, waits for the family to add its new token: a deadlock, PostgreSQL ending one.
    */
   async purge(): Promise<number> {
     return this.db.transaction(async (q) => {
-      const revoked = await q.query('DELETE FROM refresh_token_families WHERE revoked_at IS NOT NULL');
+      const revoked = await q.query(
+        `DELETE FROM refresh_tokens t USING refresh_token_families f
+         WHERE f.id = t.family_id AND f.revoked_at IS NOT NULL`,
+      );
       const expired = await q.query('DELETE FROM refresh_tokens WHERE expires_at <= now()');
       await q.query(
         `DELETE FROM refresh_token_families f
