@@ -1,5 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import { AppError } from '@foodflow/platform';
+import { AppError, type Database } from '@foodflow/platform';
 import { eventually, http } from '@foodflow/platform/testing';
 import type { Piscina } from 'piscina';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -20,17 +20,21 @@ const tokenHash = (token: string): Buffer => createHash('sha256').update(token).
 const exists = async (token: string): Promise<boolean> =>
   (await svc.db.query('SELECT 1 FROM refresh_tokens WHERE token_hash = $1', [tokenHash(token)])).rowCount === 1;
 
+/** Makes every refresh token of `userId` a minute past its expiry. */
+const expireTokensOf = (db: Database, userId: string) =>
+  db.query(
+    `UPDATE refresh_tokens SET expires_at = now() - interval '1 minute'
+     WHERE family_id IN (SELECT id FROM refresh_token_families WHERE user_id = $1)`,
+    [userId],
+  );
+
 describe('refresh-token purge', () => {
   it('when the purge runs, then expired tokens and revoked families go, and live or merely spent tokens stay', async () => {
     const repository = new RefreshTokenRepository(svc.db);
     const live = await register(svc.baseUrl);
     const expired = await register(svc.baseUrl);
     const revoked = await register(svc.baseUrl);
-    await svc.db.query(
-      `UPDATE refresh_tokens SET expires_at = now() - interval '1 minute'
-       WHERE family_id IN (SELECT id FROM refresh_token_families WHERE user_id = $1)`,
-      [expired.user.id],
-    );
+    await expireTokensOf(svc.db, expired.user.id);
     await svc.db.query('UPDATE refresh_token_families SET revoked_at = now() WHERE user_id = $1', [revoked.user.id]);
     const spent = await svc.db.transaction(async (q) => {
       await repository.spend(q, tokenHash(live.refreshToken));
@@ -111,11 +115,7 @@ describe('the purge job', () => {
     try {
       const expired = await register(purging.baseUrl);
       const live = await register(purging.baseUrl);
-      await purging.db.query(
-        `UPDATE refresh_tokens SET expires_at = now() - interval '1 minute'
-         WHERE family_id IN (SELECT id FROM refresh_token_families WHERE user_id = $1)`,
-        [expired.user.id],
-      );
+      await expireTokensOf(purging.db, expired.user.id);
       await eventually(async () => ((await exists(expired.refreshToken)) ? undefined : true));
       expect(await exists(live.refreshToken)).toBe(true);
     } finally {
