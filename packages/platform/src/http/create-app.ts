@@ -1,11 +1,11 @@
 import express, { type Express, type NextFunction, type Request, type Response } from 'express';
 import { AppError } from '../errors/app-error.js';
 import type { Logger } from '../logging/logger.js';
+import { runWithContext } from '../logging/request-context.js';
 import type { Metrics } from '../metrics/metrics.js';
 import { errorHandler, notFoundHandler } from './error-handler.js';
 import { type HealthCheck, healthRoutes } from './health.js';
 import { openApiDocument } from './openapi.js';
-import { runWithContext } from '../logging/request-context.js';
 import { assignRequestId } from './request-id.js';
 import { securityHeaders } from './security-headers.js';
 

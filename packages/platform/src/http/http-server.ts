@@ -77,17 +77,15 @@ export class RequestShapes {
   }
 }
 
-/** `listener` (an Express app) with each request and response shaped in advance (see `RequestShapes`). */
-export function shapedListener(listener: RequestListener): RequestListener {
+/**
+ * The HTTP server every service runs its app in: `node:http`'s, with each request and response shaped in
+ * advance for Express (see `RequestShapes`).
+ */
+export function createHttpServer(app: RequestListener): Server {
   const shapes = new RequestShapes();
-  return (req, res) => {
+  return createServer((req, res) => {
     shapes.prepare(req, res);
     shapes.observe(req, res);
-    listener(req, res);
-  };
-}
-
-/** The HTTP server every service runs its app in: `node:http`'s, with requests shaped for Express. */
-export function createHttpServer(app: RequestListener): Server {
-  return createServer(shapedListener(app));
+    app(req, res);
+  });
 }
