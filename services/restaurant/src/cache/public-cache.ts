@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { LRUCache } from 'lru-cache';
 import type { Logger, Metrics, Redis } from '@foodflow/platform';
+import { Doorkeeper } from './doorkeeper.js';
 
 const PREFIX = 'restaurants:';
 const restaurantVersion = (id: string): string => `${PREFIX}version:${id}`;
@@ -34,7 +35,9 @@ const serialize = (value: unknown): SerializedBody => ({ body: Buffer.from(JSON.
  * again), and in front of it this process's own copy, so a hit costs neither a query, nor a
  * `JSON.stringify`, nor a round trip to Redis. Only bodies many readers share go to Redis (a caller says
  * which): free-form searches, a text or a point of the caller's, are rarely asked twice, and would make
- * Redis hold as much as it is sent; this process's copy is bounded by its size.
+ * Redis hold as much as it is sent. This process holds such a body only from its second ask (a
+ * `Doorkeeper` remembers the first): held at once, the one-off searches would fill its copy, crowd out
+ * the pages asked again, and keep the garbage collector busy with bodies nobody reads twice.
  *
  * Invalidation is immediate, across instances: each scope has a version counter in Redis, and every key
  * embeds the version it was built under. A write bumps the counter after it commits and announces it on
@@ -59,6 +62,8 @@ export class PublicCache {
     sizeCalculation: (entry) => entry.body.length + 1,
     ttlAutopurge: false,
   });
+  /** Which unshared bodies were asked before: only those are held here (see the class comment). */
+  private readonly doorkeeper = new Doorkeeper();
   private readonly lookups;
   private readonly lookupCounters = new Map<string, { inc: () => void }>();
   private readonly subscriber: Redis;
@@ -100,8 +105,8 @@ export class PublicCache {
   }
 
   /**
-   * The body cached for `name` in `scope`, or `load()`'s result, serialized, stored and returned; held in
-   * Redis too unless `shared` is false.
+   * The body cached for `name` in `scope`, or `load()`'s result, serialized, stored and returned. A shared
+   * body (the default) is held here and in Redis; an unshared one only here, and only from its second ask.
    */
   async read(
     scope: CacheScope,
@@ -130,7 +135,7 @@ export class PublicCache {
     }
     this.counted(scope, 'miss');
     const built = serialize(await load());
-    this.local.set(key, built, { ttl });
+    if (toShare || this.doorkeeper.askedBefore(key)) this.local.set(key, built, { ttl });
     // Nobody waits for it: this reader has its body, and another instance missing it meanwhile builds its own.
     if (toShare) void this.share(key, built, ttl);
     return built;
