@@ -1,4 +1,5 @@
 import type { Database, Queryable } from '@foodflow/platform';
+import { chordOf, earthPoint, surfaceOf } from './earth.js';
 import type { OpeningPeriod } from './opening-hours.js';
 import type { ListQuery, RestaurantChanges, RestaurantInput, RestaurantSort } from './restaurant.schemas.js';
 
@@ -72,7 +73,8 @@ const ORDER_BY: Record<RestaurantSort, string> = {
   rating: 'rating DESC, id',
   name: 'lower(name), id',
   popular: 'order_count DESC, id',
-  distance: '"distanceKm", id',
+  // The straight line through the earth grows with the distance along its surface: it orders alike.
+  distance: '"chordM", id',
 };
 
 const escapeLike = (text: string): string => text.replace(/[\\%_]/g, (c) => `\\${c}`);
@@ -122,7 +124,7 @@ export class RestaurantRepository {
   /**
    * One page of the search and the total number of matches. `q` is a substring match on the lower-cased
    * search text (served by its trigram index); `near` a bounding cube on the earth (served by the GiST
-   * index on the location) refined by the great-circle distance.
+   * index on the location) refined by the distance, both in earthdistance's model (see `earth.ts`).
    */
   async search(query: ListQuery & { radiusKm: number }, now: Date): Promise<{ rows: RestaurantRow[]; total: number }> {
     const values: unknown[] = [];
@@ -131,22 +133,22 @@ export class RestaurantRepository {
       return `$${values.length}`;
     };
     const where: string[] = [];
-    let distance = 'NULL::double precision';
+    let chord = 'NULL::double precision';
     if (query.q) where.push(`search_text LIKE ${param(`%${escapeLike(query.q.toLowerCase())}%`)}`);
     if (query.cuisine) where.push(`cuisine = ${param(query.cuisine)}`);
     if (query.ownerId) where.push(`owner_id = ${param(query.ownerId)}`);
     if (query.minRating !== undefined) where.push(`rating >= ${param(query.minRating)}`);
     if (query.isOpen !== undefined) where.push(`${isOpenAt(param(now.toISOString()))} = ${param(query.isOpen)}`);
     if (query.near) {
-      const centre = `ll_to_earth(${param(query.near.lat)}, ${param(query.near.lng)})`;
-      const radiusM = param(query.radiusKm * 1000);
-      distance = `earth_distance(${centre}, earth_location)`;
-      where.push(`earth_box(${centre}, ${radiusM}) @> earth_location`, `${distance} <= ${radiusM}`);
+      const centre = `${param(earthPoint(query.near))}::cube`;
+      const radius = param(chordOf(query.radiusKm * 1000));
+      chord = `cube_distance(${centre}, earth_location)`;
+      where.push(`cube_enlarge(${centre}, ${radius}, 3) @> earth_location`, `${chord} <= ${radius}`);
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const offset = (query.page - 1) * query.pageSize;
-    const { rows } = await this.db.read<RestaurantRow & { total: number }>(
-      `SELECT ${COLUMNS}, ${distance} / 1000 AS "distanceKm", count(*) OVER () AS total
+    const { rows } = await this.db.read<RestaurantRow & { chordM: number | null; total: number }>(
+      `SELECT ${COLUMNS}, ${chord} AS "chordM", count(*) OVER () AS total
        FROM restaurants ${filter}
        ORDER BY ${ORDER_BY[query.sort]}
        LIMIT ${param(query.pageSize)} OFFSET ${param(offset)}`,
@@ -161,7 +163,9 @@ export class RestaurantRepository {
       return { rows: [], total: counted.rows[0]?.total ?? 0 };
     }
     return {
-      rows: rows.map(({ total: _total, ...row }) => row),
+      rows: rows.map(({ total: _total, chordM, ...row }) =>
+        chordM === null ? row : { ...row, distanceKm: surfaceOf(chordM) / 1000 },
+      ),
       total: rows[0]?.total ?? 0,
     };
   }
