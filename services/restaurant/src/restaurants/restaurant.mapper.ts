@@ -1,3 +1,4 @@
+import { surfaceOf } from './earth.js';
 import { isWithinHours } from './opening-hours.js';
 import type { RestaurantRow } from './restaurant.repository.js';
 
@@ -24,7 +25,7 @@ export function toRestaurant(row: RestaurantRow, now: Date) {
     deliveryFeeCents: row.deliveryFeeCents,
     minOrderCents: row.minOrderCents,
     prepTimeMinutes: row.prepTimeMinutes,
-    ...(typeof row.distanceKm === 'number' ? { distanceKm: Math.round(row.distanceKm * 1000) / 1000 } : {}),
+    ...(typeof row.chordM === 'number' ? { distanceKm: Math.round(surfaceOf(row.chordM)) / 1000 } : {}),
   };
 }
 

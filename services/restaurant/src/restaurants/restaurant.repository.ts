@@ -1,5 +1,5 @@
 import type { Database, Queryable } from '@foodflow/platform';
-import { chordOf, earthPoint, surfaceOf } from './earth.js';
+import { chordOf, earthPoint } from './earth.js';
 import type { OpeningPeriod } from './opening-hours.js';
 import type { ListQuery, RestaurantChanges, RestaurantInput, RestaurantSort } from './restaurant.schemas.js';
 
@@ -23,7 +23,11 @@ export interface RestaurantRow {
   minOrderCents: number;
   prepTimeMinutes: number;
   currency: string;
-  distanceKm?: number;
+  /**
+   * In a search near a point: the straight line through the earth from that point, in metres, in
+   * earthdistance's model (`earth.ts`); null otherwise.
+   */
+  chordM?: number | null;
 }
 
 const COLUMNS = `id, owner_id AS "ownerId", name, description, cuisine, phone, street, city,
@@ -147,7 +151,7 @@ export class RestaurantRepository {
     }
     const filter = where.length > 0 ? `WHERE ${where.join(' AND ')}` : '';
     const offset = (query.page - 1) * query.pageSize;
-    const { rows } = await this.db.read<RestaurantRow & { chordM: number | null; total: number }>(
+    const { rows } = await this.db.read<RestaurantRow & { total: number }>(
       `SELECT ${COLUMNS}, ${chord} AS "chordM", count(*) OVER () AS total
        FROM restaurants ${filter}
        ORDER BY ${ORDER_BY[query.sort]}
@@ -163,9 +167,7 @@ export class RestaurantRepository {
       return { rows: [], total: counted.rows[0]?.total ?? 0 };
     }
     return {
-      rows: rows.map(({ total: _total, chordM, ...row }) =>
-        chordM === null ? row : { ...row, distanceKm: surfaceOf(chordM) / 1000 },
-      ),
+      rows: rows.map(({ total: _total, ...row }) => row),
       total: rows[0]?.total ?? 0,
     };
   }
