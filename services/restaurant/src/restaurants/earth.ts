@@ -5,10 +5,10 @@
  * `earth_box` and `earth_distance` in SQL. Those are SQL-language functions, and the ones PostgreSQL cannot
  * inline (`gc_to_sec` inside `earth_box`, `sec_to_gc` inside `earth_distance`) it prepares again on every
  * execution of the statement calling them, and then calls through its SQL-function executor for every
- * row: about a third of the search's time in the database. `cube_enlarge` and `cube_distance`, which
- * stand in for them, are C functions.
+ * row (measured alone, 0.88–1.6 ms of database CPU per search with them, 0.67–0.92 ms without).
+ * `cube_enlarge` and `cube_distance`, which stand in for them, are C functions.
  */
-export const EARTH_RADIUS_M = 6_378_168;
+const EARTH_RADIUS_M = 6_378_168;
 
 const radians = (degrees: number): number => (degrees * Math.PI) / 180;
 
