@@ -67,7 +67,11 @@ describe('alert rules', () => {
         'ConnectedSocketsDropped',
         'ConsumerRetriesSpiking',
         'DatabasePoolExhausted',
+        'DatabasePoolNearlyFull',
         'EventsDeadLettered',
+        'HighCpuUsage',
+        'HighLatencyP95',
+        'HighMemoryUsage',
         'HighRouteLatencyP99',
         'HighServerErrorRatio',
         'OutboxPublishLagHigh',
@@ -75,6 +79,47 @@ describe('alert rules', () => {
       ]),
     );
   });
+
+  // The seed's six rules, each with the threshold it names, over the metric that measures it.
+  it.each([
+    ['TargetDown', /^up == 0$/, '1m'],
+    ['HighServerErrorRatio', /status_code=~"5\.\."[\s\S]*\) > 0\.05\n/, undefined],
+    [
+      'HighLatencyP95',
+      /^histogram_quantile\(0\.95,[\s\S]*http_request_duration_seconds_bucket[\s\S]*\) > 0\.5$/,
+      undefined,
+    ],
+    ['HighCpuUsage', /rate\(process_cpu_seconds_total\{[^}]*\}\[5m\]\)\) > 0\.8$/, undefined],
+    [
+      'HighMemoryUsage',
+      /process_resident_memory_bytes\{[^}]*\} \/ process_memory_limit_bytes\{[^}]*\}\s*\) > 0\.85$/,
+      undefined,
+    ],
+    [
+      'DatabasePoolNearlyFull',
+      /\(db_pool_connections_total - db_pool_connections_idle\) \/ db_pool_connections_max\s*\) > 0\.8$/,
+      undefined,
+    ],
+  ] as const)('when %s is read, then it has the threshold the seed gives', (name, threshold, wait) => {
+    const alert = alerts.find((a) => a.alert === name);
+    expect(alert?.expr.trim()).toMatch(threshold);
+    if (wait) expect(alert?.for).toBe(wait);
+  });
+
+  it.each(alerts.map((a) => [a.alert, a] as const))(
+    'when %s is read, then its runbook_url leads to its own section of monitoring/RUNBOOK.md',
+    (name, alert) => {
+      const [file, anchor] = (alert.annotations?.['runbook_url'] ?? '').split('#');
+      expect(file).toBe('monitoring/RUNBOOK.md');
+      const headings = readText('monitoring/RUNBOOK.md')
+        .split('\n')
+        .filter((line) => line.startsWith('## '))
+        .map((line) => line.slice(3).trim());
+      expect(headings).toContain(name);
+      // GitHub's anchor of a heading: lower case, spaces to dashes, punctuation dropped.
+      expect(anchor).toBe(name.toLowerCase());
+    },
+  );
 
   it.each(alerts.map((a) => [a.alert, a] as const))(
     'when %s is read, then it waits (for), has a severity and explains itself',

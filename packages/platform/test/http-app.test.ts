@@ -1,3 +1,4 @@
+import { totalmem } from 'node:os';
 import express, { Router } from 'express';
 import helmet from 'helmet';
 import Joi from 'joi';
@@ -261,6 +262,13 @@ describe('the shared HTTP app', () => {
     expect(metrics.body).not.toContain(id);
     expect(metrics.body).toMatch(/http_request_duration_seconds_bucket\{.*method="GET".*status_code="200"/);
     expect(metrics.body).toContain('process_cpu_user_seconds_total');
+  });
+
+  it('when /metrics is scraped, then the memory limit the memory alert divides by is there, bounded by the machine', async () => {
+    const metrics = await http<string>('GET', `${app.baseUrl}/metrics`);
+    const limit = Number(/^process_memory_limit_bytes\{[^}]*\} (\S+)$/m.exec(metrics.body)?.[1]);
+    expect(limit).toBeGreaterThan(0);
+    expect(limit).toBeLessThanOrEqual(totalmem());
   });
 });
 

@@ -1,4 +1,5 @@
 import type { Request, RequestHandler, Response } from 'express';
+import { totalmem } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import client from 'prom-client';
 
@@ -23,11 +24,25 @@ export function routeTemplate(req: Request): string {
   return `${req.baseUrl}${routePath}` || '/';
 }
 
+/** Without a cgroup limit, Node reports one no machine has (2^64 - 1); the machine's memory bounds it then. */
+const memoryLimitBytes = (): number => {
+  const constrained = process.constrainedMemory();
+  return constrained > 0 ? Math.min(constrained, totalmem()) : totalmem();
+};
+
 /** One registry per service (not the global one), so tests can build several apps in one process. */
 export function createMetrics(service: string): Metrics {
   const registry = new client.Registry();
   registry.setDefaultLabels({ service });
   client.collectDefaultMetrics({ register: registry });
+  new client.Gauge({
+    name: 'process_memory_limit_bytes',
+    help: 'Memory the process may use: its cgroup (container) limit, else the memory of the machine',
+    registers: [registry],
+    collect() {
+      this.set(memoryLimitBytes());
+    },
+  });
 
   const duration = new client.Histogram({
     name: 'http_request_duration_seconds',
