@@ -3,41 +3,17 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { stringify } from 'yaml';
+import { allPanels, DASHBOARD_DIR, dashboardByUid, dashboards, prometheusQueries } from './lib/dashboards.js';
 import { metricNamesIn, metricOfVariableQuery, withGrafanaVariablesResolved } from './lib/promql.js';
 import { metricDefinitionsIn, scrapableMetricNames } from './lib/registered-metrics.js';
-import { commandExists, readText, readYaml, repoPath, runCommand } from './lib/repo.js';
+import { commandExists, readYaml, repoPath, runCommand } from './lib/repo.js';
 
 /**
  * monitoring/grafana: provisioning files and dashboards. Grafana cannot run here, so the dashboards
  * are checked the way Grafana would fail on them: JSON that does not parse, a data source uid that
  * is not provisioned, a query Prometheus would reject, a metric no Food Flow process exports.
+ * `tests/observability/dashboards-live.test.ts` runs every query against a real Prometheus.
  */
-interface DataSourceRef {
-  type?: string;
-  uid?: string;
-}
-interface Target {
-  refId: string;
-  datasource?: DataSourceRef;
-  expr?: string;
-  query?: string;
-}
-interface Panel {
-  id: number;
-  type: string;
-  title: string;
-  datasource?: DataSourceRef;
-  targets?: Target[];
-  panels?: Panel[];
-  gridPos: { h: number; w: number; x: number; y: number };
-}
-interface Dashboard {
-  uid: string;
-  title: string;
-  schemaVersion: number;
-  panels: Panel[];
-  templating?: { list: { name: string; datasource?: DataSourceRef; query: string | { query: string } }[] };
-}
 interface ProvisionedDataSource {
   name: string;
   uid: string;
@@ -45,25 +21,12 @@ interface ProvisionedDataSource {
   url: string;
 }
 
-const DASHBOARD_DIR = 'monitoring/grafana/dashboards';
-const dashboardFiles = readdirSync(repoPath(DASHBOARD_DIR)).filter((f) => f.endsWith('.json'));
-const dashboards = dashboardFiles.map((file) => ({
-  file,
-  dashboard: JSON.parse(readText(`${DASHBOARD_DIR}/${file}`)) as Dashboard,
-}));
 const dataSources = readdirSync(repoPath('monitoring/grafana/provisioning/datasources')).flatMap(
   (file) =>
     readYaml<{ datasources: ProvisionedDataSource[] }>(`monitoring/grafana/provisioning/datasources/${file}`)
       .datasources,
 );
 
-const allPanels = (panels: Panel[]): Panel[] => panels.flatMap((p) => [p, ...allPanels(p.panels ?? [])]);
-const prometheusQueries = (dashboard: Dashboard): { where: string; expr: string }[] =>
-  allPanels(dashboard.panels).flatMap((panel) =>
-    (panel.targets ?? [])
-      .filter((t): t is Target & { expr: string } => typeof t.expr === 'string')
-      .map((t) => ({ where: `${dashboard.uid} / ${panel.title} / ${t.refId}`, expr: t.expr })),
-  );
 const variableQuery = (query: string | { query: string }): string => (typeof query === 'string' ? query : query.query);
 
 describe('PromQL metric-name extraction', () => {
@@ -125,10 +88,14 @@ describe('Grafana provisioning', () => {
 });
 
 describe('dashboards', () => {
-  it('when the folder is read, then the overview and the business dashboards are there with unique uids', () => {
-    const uids = dashboards.map((d) => d.dashboard.uid);
-    expect(uids).toEqual(expect.arrayContaining(['foodflow-overview', 'foodflow-business']));
-    expect(new Set(uids).size).toBe(uids.length);
+  it('when the folder is read, then the five dashboards the seed names are there with unique uids', () => {
+    expect(dashboards.map((d) => d.dashboard.uid).sort()).toEqual([
+      'foodflow-business',
+      'foodflow-errors',
+      'foodflow-overview',
+      'foodflow-requests',
+      'foodflow-resources',
+    ]);
   });
 
   it.each(dashboards.map((d) => [d.file, d.dashboard] as const))(
@@ -154,33 +121,64 @@ describe('dashboards', () => {
     },
   );
 
-  it('when the overview is read, then it shows traffic, errors, latency percentiles, pools, event flow and outbox lag', () => {
-    const overview = dashboards.find((d) => d.dashboard.uid === 'foodflow-overview')!.dashboard;
-    const exprs = prometheusQueries(overview).map((q) => q.expr);
-    for (const needle of [
-      'http_request_duration_seconds_count',
-      'status_code=~"5.."',
-      'histogram_quantile(0.5,',
-      'histogram_quantile(0.95,',
-      'histogram_quantile(0.99,',
-      'db_pool_requests_waiting',
-      'events_published_total',
-      'events_consumed_total',
-      'outcome="dead_lettered"',
-      'outbox_publish_lag_seconds_bucket',
-    ]) {
+  it.each([
+    [
+      'foodflow-overview',
+      'whether every service is up, its errors and latency at a glance, alerts, event flow and recent errors',
+      ['up{job="foodflow-services"}', 'ALERTS{alertstate="firing"}', 'status_code=~"5.."', 'histogram_quantile(0.95,'],
+      [
+        'events_consumed_total',
+        'outcome="dead_lettered"',
+        'outbox_publish_lag_seconds_bucket',
+        'restaurant_cache_lookups_total',
+      ],
+    ],
+    [
+      'foodflow-requests',
+      'request rates by service and route and their latency percentiles',
+      ['sum by (service) (rate(http_request_duration_seconds_count', 'sum by (service, method, route) (rate('],
+      ['histogram_quantile(0.5,', 'histogram_quantile(0.95,', 'histogram_quantile(0.99,', 'le="0.25"'],
+    ],
+    [
+      'foodflow-errors',
+      'server and client error ratios, failed events and Kong refusals',
+      ['status_code=~"5.."', 'status_code=~"4.."', 'sum by (service, status_code)', 'outcome=~"retried|dead_lettered"'],
+      ['kong_http_requests_total{code=~"[45].."}'],
+    ],
+    [
+      'foodflow-resources',
+      'CPU, memory against its limit, heap, event loop, garbage collection and database pools per instance',
+      ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'process_memory_limit_bytes'],
+      ['nodejs_heap_size_used_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_gc_duration_seconds_sum'],
+      ['db_pool_connections_max', 'db_pool_requests_waiting'],
+    ],
+  ] as const)('when %s is read, then it shows %s', (uid, _what, ...needleGroups) => {
+    const exprs = prometheusQueries(dashboardByUid(uid)).map((q) => q.expr);
+    for (const needle of needleGroups.flat()) {
       expect(
         exprs.some((e) => e.includes(needle)),
         needle,
       ).toBe(true);
     }
-    expect(
-      allPanels(overview.panels).some((p) => p.type === 'logs' && p.datasource?.uid === 'elasticsearch-logs'),
-    ).toBe(true);
   });
 
-  it('when the business dashboard is read, then it follows orders, money, deliveries and live tracking', () => {
-    const business = dashboards.find((d) => d.dashboard.uid === 'foodflow-business')!.dashboard;
+  it("when the overview and error dashboards are read, then each shows the services' error logs from Elasticsearch", () => {
+    for (const uid of ['foodflow-overview', 'foodflow-errors']) {
+      expect(
+        allPanels(dashboardByUid(uid).panels).some(
+          (p) => p.type === 'logs' && p.datasource?.uid === 'elasticsearch-logs',
+        ),
+        uid,
+      ).toBe(true);
+    }
+  });
+
+  it('when the business dashboard is read, then it follows orders per minute, money, registrations, deliveries and live tracking', () => {
+    const business = dashboardByUid('foodflow-business');
+    const titles = allPanels(business.panels).map((p) => p.title);
+    expect(titles).toEqual(
+      expect.arrayContaining(['Registrations', 'Orders per minute', 'Average order', 'Delivery completion time']),
+    );
     const names = new Set(prometheusQueries(business).flatMap((q) => metricNamesIn(q.expr)));
     // Each business metric the services define must be on the dashboard.
     for (const pattern of [

@@ -18,7 +18,8 @@ const SERIES_SUFFIXES: Record<MetricType, string[]> = {
 
 /** Exported by the other software in the stack, as documented by each (Prometheus, Kong, RabbitMQ). */
 export const EXTERNAL_METRICS: Record<string, string[]> = {
-  prometheus: ['up'],
+  // `up` per target, and `ALERTS` for every pending or firing alert of the loaded rules.
+  prometheus: ['up', 'ALERTS'],
   // Kong 3 prometheus plugin, with status_code_metrics and latency_metrics on (gateway/kong.yml).
   kong: [
     'kong_http_requests_total',
