@@ -85,7 +85,14 @@ export interface JsonResponse<T = any> {
 export async function http<T = any>(
   method: string,
   url: string,
-  options: { body?: unknown; token?: string; headers?: Record<string, string>; rawBody?: string } = {},
+  options: {
+    body?: unknown;
+    token?: string;
+    headers?: Record<string, string>;
+    rawBody?: string;
+    /** Ends the request early (a timeout, a run being stopped): the promise then rejects. */
+    signal?: AbortSignal;
+  } = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = { ...options.headers };
   if (options.token) headers['authorization'] = `Bearer ${options.token}`;
@@ -93,7 +100,7 @@ export async function http<T = any>(
   if (options.rawBody !== undefined) body = options.rawBody;
   else if (options.body !== undefined) body = JSON.stringify(options.body);
   if (body !== undefined) headers['content-type'] ??= 'application/json';
-  const response = await fetch(url, { method, headers, body });
+  const response = await fetch(url, { method, headers, body, signal: options.signal });
   const text = await response.text();
   let parsed: unknown = text;
   try {
