@@ -216,6 +216,20 @@ async function main(): Promise<void> {
       let rounds: Trio<Measurement>[];
       if ('target' in outcome) {
         rounds = await measureInRounds(outcome.target, outcome.baseline, outcome.load, outcome.rounds);
+      } else if (outcome.reference) {
+        const { reference, measurement, alongside = [] } = outcome;
+        const ratio = ratioOf(outcome.compare, measurement, reference.measurement);
+        rows.push(
+          row(reference.name, reference.measurement),
+          row(scenario.name, measurement, { name: reference.name, ratio }),
+        );
+        rows.push(...alongside.map((other) => row(other.name, other.measurement)));
+        const errors = [measurement, ...alongside.map((other) => other.measurement)].reduce(
+          (sum, m) => sum + m.errors,
+          0,
+        );
+        if (errors > 0) failures.push(`${scenario.name}: ${errors} errors`);
+        continue;
       } else if (outcome.baseline) {
         const node = await measureBaseline('node-http', outcome.baseline, outcome.load);
         const express = await measureBaseline('express', outcome.baseline, outcome.load);

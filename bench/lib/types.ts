@@ -58,13 +58,29 @@ export type BaselineResponse = { path: string } & SampledResponse;
  * What a scenario hands back: its load, what the ratio is about (`compare`: throughput, rps / baseline rps,
  * or latency, baseline p99 / p99; higher is better for both), the response its baselines must send, and
  * either of:
- * - `measurement`: the scenario measured itself (a figure of its own, such as orders the broker confirmed);
+ * - `measurement`: the scenario measured itself (a figure of its own, such as orders the broker confirmed),
+ *   compared with the bare servers or with a `reference` of its own kind (bcrypt alone for logins);
  * - `target`: a steady target the runner measures, in `rounds` that alternate with the baselines' (see
  *   `rounds`), for a throughput ratio that a machine changing speed during the run moves little.
  */
 export type ScenarioOutcome =
-  | { measurement: Measurement; load: Load; compare: 'throughput' | 'latency'; baseline?: BaselineResponse }
+  | {
+      measurement: Measurement;
+      load: Load;
+      compare: 'throughput' | 'latency';
+      baseline?: BaselineResponse;
+      /** Instead of the bare servers: a figure of another kind measured in the same run, the ratio's baseline. */
+      reference?: NamedMeasurement;
+      /** Other figures measured at the same time as the scenario's (e.g. reads under its load), each a row. */
+      alongside?: NamedMeasurement[];
+    }
   | { target: Target; load: Load; rounds: number; compare: 'throughput'; baseline: BaselineResponse };
+
+/** A measurement reported as a row of its own, under `name`. */
+export interface NamedMeasurement {
+  name: string;
+  measurement: Measurement;
+}
 
 /** A part of the system a scenario needs running (a service, a database with data), shared across scenarios. */
 export interface Fixture<T> {
