@@ -39,6 +39,8 @@ export interface Gateway {
   handle: (req: IncomingMessage, res: ServerResponse) => void;
   /** Handles `upgrade` events of the HTTP server (Socket.IO's WebSocket transport). */
   upgrade: (req: IncomingMessage, socket: Duplex, head: Buffer) => void;
+  /** Handles `clientError` events of the HTTP server: requests Node could not parse. */
+  clientError: (err: NodeJS.ErrnoException, socket: Duplex) => void;
   stop: () => void;
 }
 
@@ -254,8 +256,8 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     operations(req as Request, res as Response, (err?: unknown) => (err ? refuse(res, err, id) : plugins()));
   };
 
-  /** Refuses an upgrade before it happens: a plain HTTP answer in the contract's shape, then close. */
-  const refuseUpgrade = (socket: Duplex, err: unknown, id: string): void => {
+  /** Refuses on the bare socket (an upgrade before it happens, an unparsable request): the contract's shape, then close. */
+  const refuseOnSocket = (socket: Duplex, err: unknown, id: string): void => {
     const answer = errorAnswer(err, id);
     const headers = { ...answer.headers, [REQUEST_ID_HEADER]: id, Connection: 'close' };
     const head = Object.entries(headers).map(([name, value]) => `${name}: ${value}\r\n`);
@@ -270,10 +272,27 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
       const { route } = await admit(req);
       proxy.ws(req, socket, head, policy.target(route), (err) => {
         upstreamFailures.inc({ service: route.service });
-        if (socket.writable) refuseUpgrade(socket, dependencyUnavailable(`The ${route.service}`, err), id);
+        if (socket.writable) refuseOnSocket(socket, dependencyUnavailable(`The ${route.service}`, err), id);
       });
-    })().catch((err: unknown) => refuseUpgrade(socket, err, id));
+    })().catch((err: unknown) => refuseOnSocket(socket, err, id));
   };
 
-  return { handle, upgrade, stop: () => proxy.close() };
+  /**
+   * A request Node cannot parse (a request line or headers past its 16 KiB limit, broken HTTP) never
+   * reaches `handle`, and Node's own answer is a bare 431 or 400 without a body; the contract promises
+   * its error shape for every refusal.
+   */
+  const clientError = (err: NodeJS.ErrnoException, socket: Duplex): void => {
+    if (!socket.writable || err.code === 'ECONNRESET') {
+      socket.destroy();
+      return;
+    }
+    const message =
+      err.code === 'HPE_HEADER_OVERFLOW'
+        ? 'The request line and headers are larger than 16 KiB'
+        : 'The request could not be read';
+    refuseOnSocket(socket, new AppError('VALIDATION_FAILED', message), randomUUID());
+  };
+
+  return { handle, upgrade, clientError, stop: () => proxy.close() };
 }

@@ -19,6 +19,7 @@ await runtime.run(async () => {
 
   const server = createServer(gateway.handle);
   server.on('upgrade', gateway.upgrade);
+  server.on('clientError', gateway.clientError);
   await runtime.serve(server);
   logger.info(`Enforcing ${config.kong.routes.length} routes of the Kong declaration`);
 });

@@ -119,6 +119,24 @@ describe('routing', () => {
     expect(body.error.code).toBe('VALIDATION_FAILED');
   });
 
+  it('when the request line is past what Node parses, then 400 VALIDATION_FAILED in the contract shape, not a bare 431', async () => {
+    const { port } = new URL(gateway.baseUrl);
+    const answer = await new Promise<string>((resolve, reject) => {
+      const socket = connect(Number(port), '127.0.0.1', () =>
+        socket.write(`GET /api/restaurants?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: gateway\r\n\r\n`),
+      );
+      let text = '';
+      socket.setEncoding('utf8');
+      socket.on('data', (chunk: string) => (text += chunk));
+      socket.on('end', () => resolve(text));
+      socket.on('error', reject);
+    });
+
+    expect(answer).toMatch(/^HTTP\/1\.1 400 /);
+    const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: { code: string } };
+    expect(body.error.code).toBe('VALIDATION_FAILED');
+  });
+
   it('when an internal path is asked for, directly or through dot segments, then it is never routed', async () => {
     const before = echo.seen.length;
 

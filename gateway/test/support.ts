@@ -46,6 +46,7 @@ export async function startGateway(options: {
   });
   const server = createServer(gateway.handle);
   server.on('upgrade', gateway.upgrade);
+  server.on('clientError', gateway.clientError);
   const running = await startHttp(server);
   return {
     baseUrl: running.baseUrl,
