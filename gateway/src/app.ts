@@ -144,7 +144,7 @@ export function createApp({ config, logger, metrics, redis, verifier }: GatewayD
     const url = normalisedUrl(req.url ?? '/');
     const route = policy.routes.match(req.method ?? 'GET', url.pathname);
     if (!route) throw new AppError('NOT_FOUND', `No route for ${req.method} ${url.pathname}`);
-    req.url = url.pathname + url.search;
+    req.url = policy.upstreamPath(route, url.pathname) + url.search;
     return route;
   };
 

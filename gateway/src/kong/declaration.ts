@@ -93,6 +93,10 @@ export interface RequestSizeLimitingConfig {
   size_unit?: 'bytes' | 'kilobytes' | 'megabytes';
 }
 
+export interface RequestTransformerConfig {
+  replace?: { uri?: string };
+}
+
 export interface CorrelationIdConfig {
   header_name?: string;
 }

@@ -11,6 +11,7 @@ import {
   type RateLimitingConfig,
   type RequestSizeLimitingConfig,
 } from './declaration.js';
+import { upstreamPathFor } from './request-transformer.js';
 import { RouteTable } from './routes.js';
 
 /** What the gateway enforces, read from the Kong declaration's global plugins (and the environment's overrides). */
@@ -23,6 +24,8 @@ export interface GatewayPolicy {
   rateLimits: RateLimits | undefined;
   /** Where a route's service is reached, and how long it may take to answer. */
   target: (route: KongRoute) => ProxyTarget;
+  /** The path the service is asked for: the request's own, unless the route's request-transformer replaces it. */
+  upstreamPath: (route: KongRoute, path: string) => string;
 }
 
 export function gatewayPolicy(config: GatewayConfig): GatewayPolicy {
@@ -42,6 +45,8 @@ export function gatewayPolicy(config: GatewayConfig): GatewayPolicy {
     }),
   );
 
+  const upstreamPaths = new Map(kong.routes.map((route) => [route, upstreamPathFor(route)]));
+
   return {
     routes: new RouteTable(kong.routes),
     requestIdHeader: pluginConfig<CorrelationIdConfig>('correlation-id', kong.plugins)?.header_name,
@@ -60,5 +65,6 @@ export function gatewayPolicy(config: GatewayConfig): GatewayPolicy {
       if (!target) throw new Error(`Route ${route.name} names an unknown service ${route.service}`);
       return target;
     },
+    upstreamPath: (route, path) => upstreamPaths.get(route)?.(path) ?? path,
   };
 }
