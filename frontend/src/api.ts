@@ -5,6 +5,8 @@ import type {
   Cart,
   Category,
   Delivery,
+  Health,
+  HealthProbe,
   Menu,
   MenuItem,
   NewAddress,
@@ -51,6 +53,8 @@ interface RequestOptions {
   headers?: Record<string, string>;
   /** Public endpoints are called without a token, and never trigger a refresh. */
   auth?: boolean;
+  /** Statuses a service answers with a body of its own rather than a refusal (a readiness probe's 503). */
+  answers?: number[];
 }
 
 function urlFor(path: string, query: Query = {}): string {
@@ -124,7 +128,12 @@ export async function request<T>(method: string, path: string, options: RequestO
     }
     res = await send(method, path, options, session.get()?.accessToken);
   }
-  if (!res.ok) throw await errorFrom(res);
+  if (!res.ok) {
+    const error = await errorFrom(res.clone());
+    // An error in the contract's shape is the gateway's or the service's refusal even then.
+    const isAnswer = options.answers?.includes(res.status) && error.code === `HTTP_${res.status}`;
+    if (!isAnswer) throw error;
+  }
   if (res.status === 204) return undefined as T;
   return (await res.json()) as T;
 }
@@ -195,4 +204,8 @@ export const api = {
     request<Delivery>('PUT', `/api/deliveries/${id}/status`, { body: { status } }),
   sendLocation: (id: string, location: LatLng & { heading?: number; speedKmh?: number }) =>
     request<{ ok: true }>('PUT', `/api/deliveries/${id}/location`, { body: location }),
+
+  /** A service's `/health/live` or `/health/ready`; not ready is an answer (503 with its checks), not an error. */
+  health: (service: string, probe: HealthProbe) =>
+    request<Health>('GET', `/api/health/${service}/${probe}`, { answers: [503] }),
 };

@@ -7,6 +7,7 @@ import { navigate, route, type Screen, startRouter } from './router.js';
 import { cartScreen } from './screens/cart.js';
 import { driverScreen } from './screens/driver.js';
 import { homeFor, registerScreen, signInScreen } from './screens/auth.js';
+import { opsScreen } from './screens/ops.js';
 import { orderScreen } from './screens/order.js';
 import { ordersScreen } from './screens/orders.js';
 import { menuEditorScreen, ownerRestaurantsScreen } from './screens/owner-restaurants.js';
@@ -49,7 +50,10 @@ const LINKS: Record<Role | 'guest', [string, string][]> = {
     ['/owner/restaurants', 'Restaurants & menus'],
   ],
   driver: [['/driver', 'Deliveries']],
-  admin: [['/restaurants', 'Restaurants']],
+  admin: [
+    ['/restaurants', 'Restaurants'],
+    ['/ops', 'Operations'],
+  ],
 };
 
 const nav = h('nav', { class: 'nav', 'aria-label': 'Main' });
@@ -116,6 +120,7 @@ startRouter(
     route('/owner/restaurants', only(['restaurant_owner'], ownerRestaurantsScreen)),
     route('/owner/restaurants/:id', only(['restaurant_owner', 'admin'], menuEditorScreen)),
     route('/driver', only(['driver'], driverScreen)),
+    route('/ops', only(['admin'], opsScreen)),
   ],
   () => homeFor(session.get()?.user.role),
   renderNav,

@@ -197,3 +197,11 @@ export interface Notification {
   message: string;
   at: string;
 }
+
+export type HealthProbe = 'live' | 'ready';
+
+/** A service's health answer: `/health/live` says `ok`; `/health/ready` names each dependency it checked. */
+export interface Health {
+  status: 'ok' | 'ready' | 'unavailable';
+  checks?: Record<string, { status: 'up' | 'down'; error?: string }>;
+}

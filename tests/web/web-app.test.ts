@@ -1,3 +1,5 @@
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -6,10 +8,11 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, chromium, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually, http } from '@foodflow/platform/testing';
+import { eventually, generateTestKeys, http } from '@foodflow/platform/testing';
 import { startStack, type Stack } from '../system/stack.js';
 import { type Account, openRestaurant, placeOrder, register, saveAddress, setStatus } from '../system/support.js';
 import { uniquePlace } from '../setup/places.js';
+import { SYSTEM_TEST_DATABASE, SYSTEM_TEST_REDIS_URL, testEnv } from '../setup/test-env.js';
 
 /**
  * The web app as people use it: built for production, served as static files, driven in a real
@@ -91,6 +94,36 @@ async function restaurantAt(owner: Account, location: { lat: number; lng: number
   });
   if (moved.status !== 200) throw new Error(`move restaurant: ${moved.status} ${JSON.stringify(moved.body)}`);
   return { restaurant: moved.body, itemIds };
+}
+
+/** Signs in on the web app's form with the password the test accounts are registered with. */
+async function signIn(page: Page, account: Account): Promise<void> {
+  await page.goto(`${webUrl}/#/login`);
+  await page.getByLabel('Email').fill(account.email);
+  await page.getByLabel('Password').fill('correct-horse-battery');
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}
+
+/**
+ * Makes an account an admin the way an operator does (`npm run admin:create -- --email`), in the
+ * stack's database; the keys only satisfy the user service's configuration, a promotion uses none.
+ */
+function promoteToAdmin(account: Account): void {
+  const keys = generateTestKeys();
+  const result = spawnSync(process.execPath, ['--import', 'tsx', 'scripts/create-admin.ts', '--email', account.email], {
+    cwd: fileURLToPath(new URL('../..', import.meta.url)),
+    encoding: 'utf8',
+    env: {
+      PATH: process.env['PATH'] ?? '',
+      ...testEnv('users_service', {}, SYSTEM_TEST_DATABASE),
+      REDIS_URL: SYSTEM_TEST_REDIS_URL,
+      JWT_PRIVATE_KEY: keys.privateKey,
+      JWT_PUBLIC_KEY: keys.publicKey,
+      DATA_ENCRYPTION_KEYS: `k1:${randomBytes(32).toString('base64')}`,
+    },
+    timeout: 60_000,
+  });
+  if (result.status !== 0) throw new Error(`admin:create: ${result.stdout}${result.stderr}`);
 }
 
 /** The driver marker's place on the map, as drawn. */
@@ -327,15 +360,9 @@ describe('the web app', () => {
     page.setDefaultTimeout(TIMEOUT_MS);
     const pageErrors: string[] = [];
     page.on('pageerror', (err) => pageErrors.push(err.message));
-    const signIn = async (account: Account) => {
-      await page.goto(`${webUrl}/#/login`);
-      await page.getByLabel('Email').fill(account.email);
-      await page.getByLabel('Password').fill('correct-horse-battery');
-      await page.getByRole('button', { name: 'Sign in' }).click();
-    };
 
     // The owner finds the new order and moves it to ready with the buttons.
-    await signIn(owner);
+    await signIn(page, owner);
     await page.waitForURL(/#\/owner\/orders$/);
     const card = page.locator(`[data-order-id="${order.id}"]`);
     for (const [button, status] of [
@@ -355,7 +382,7 @@ describe('the web app', () => {
     const here = { latitude: place.lat + 0.0005, longitude: place.lng };
     await context.grantPermissions(['geolocation'], { origin: webUrl });
     await context.setGeolocation(here);
-    await signIn(courier);
+    await signIn(page, courier);
     await page.waitForURL(/#\/driver$/);
     await page.getByRole('button', { name: 'Go online' }).click();
     await page.waitForSelector('#driver-presence[data-online="true"]');
@@ -386,6 +413,56 @@ describe('the web app', () => {
     await page.getByRole('button', { name: 'Delivered' }).click();
     await eventually(async () => ((await orderStatus()) === 'delivered' ? true : undefined), TIMEOUT_MS);
     await page.getByText('No delivery yet').waitFor();
+    expect(pageErrors).toEqual([]);
+    await context.close();
+  }, 90_000);
+
+  it('when an admin opens Operations, then every service shows live and ready with its dependencies, and the tools are linked; a customer has no such page', async () => {
+    const api = stack.gatewayUrl;
+    const admin = await register(api, 'customer');
+    promoteToAdmin(admin);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    const page = await context.newPage();
+    page.setDefaultTimeout(TIMEOUT_MS);
+    const pageErrors: string[] = [];
+    page.on('pageerror', (err) => pageErrors.push(err.message));
+
+    await signIn(page, admin);
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.waitForURL(/#\/ops$/);
+    for (const service of ['user-service', 'restaurant-service', 'order-service', 'delivery-service']) {
+      const row = page.locator(`tr[data-service="${service}"]`);
+      await row.locator('[data-probe="live"] [data-health="up"]').waitFor();
+      await row.locator('[data-probe="ready"] [data-health="up"]').waitFor();
+      // Readiness lists what the service checked, each of them up.
+      const checks = await row
+        .locator('[data-check]')
+        .evaluateAll((items) =>
+          items.map((item) => `${item.getAttribute('data-check')} ${item.getAttribute('data-health')}`),
+        );
+      expect(checks.length, service).toBeGreaterThan(0);
+      for (const check of checks) expect(check, service).toMatch(/ up$/);
+    }
+    const tools = await page
+      .locator('[data-tool]')
+      .evaluateAll((links) => links.map((link) => [link.getAttribute('data-tool'), link.getAttribute('href')]));
+    expect(tools).toEqual([
+      ['Grafana', 'http://localhost:3000'],
+      ['Prometheus', 'http://localhost:9090'],
+      ['Kibana', 'http://localhost:5601'],
+      ['RabbitMQ management', 'http://localhost:15672'],
+      ['Kong Manager', 'http://localhost:8002'],
+    ]);
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL(/#\/login$/);
+
+    // A customer sees no link, and the address sends them to their own home.
+    await signIn(page, await register(api, 'customer'));
+    await page.waitForURL(/#\/restaurants$/);
+    expect(await page.getByRole('link', { name: 'Operations' }).count()).toBe(0);
+    await page.goto(`${webUrl}/#/ops`);
+    await page.waitForURL(/#\/restaurants$/);
+    expect(await page.locator('tr[data-service]').count()).toBe(0);
     expect(pageErrors).toEqual([]);
     await context.close();
   }, 90_000);
