@@ -9,7 +9,8 @@ import {
   SIMULATED_PASSWORD,
   Simulation,
 } from '../../scripts/lib/traffic/simulation.js';
-import { startStack, type Stack } from '../system/stack.js';
+import { soak, soakTiming } from '../../scripts/lib/traffic/soak.js';
+import { type ProcessName, startStack, type Stack } from '../system/stack.js';
 
 /**
  * The traffic tools against the whole stack as processes: the simulator plays every order to the
@@ -57,4 +58,31 @@ describe('the traffic simulator', () => {
     }
     expect(delivered.sort()).toEqual([...report.deliveredOrderIds].sort());
   }, 90_000);
+});
+
+describe('the soak', () => {
+  it('when it runs its short version, then orders and reads meet no error and every process’s memory is sampled and judged', async () => {
+    const names: ProcessName[] = ['user', 'restaurant', 'order', 'delivery', 'gateway'];
+    const report = await soak({
+      gatewayUrl: stack.gatewayUrl,
+      processes: Object.fromEntries(names.map((name) => [name, stack.url(name)])),
+      minutes: 0.75,
+      rate: 1,
+      readsPerS: 5,
+      ...soakTiming(0.75),
+      simulation: { ...quick, cast: `soak-${randomUUID().slice(0, 8)}` },
+    });
+
+    expect(report.problems).toEqual([]);
+    expect(report).toMatchObject({ errors: 0, readErrors: 0, passed: true });
+    expect(report.simulation.placed).toBeGreaterThan(0);
+    expect(report.simulation.delivered).toBe(report.simulation.placed);
+    expect(report.reads).toBeGreaterThan(0);
+    expect(report.memory.map((m) => m.process)).toEqual(names);
+    for (const m of report.memory) {
+      expect(m.first?.rssBytes).toBeGreaterThan(0);
+      expect(m.last!.atS).toBeGreaterThan(m.first!.atS);
+      expect(m.end.heapUsedBytes).toBeGreaterThan(0);
+    }
+  }, 120_000);
 });
