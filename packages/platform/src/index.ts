@@ -26,3 +26,5 @@ export * from './messaging/broker.js';
 export * from './messaging/consumer.js';
 export * from './messaging/outbox.js';
 export * from './metrics/metrics.js';
+export * from './tracing/spans.js';
+export { shutdownTracing } from './tracing/tracing-shutdown.js';

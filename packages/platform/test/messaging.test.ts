@@ -1,28 +1,35 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { PassThrough } from 'node:stream';
+import { context, propagation, type SpanContext, SpanKind, SpanStatusCode, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
+import type { NodeTracerProvider } from '@opentelemetry/sdk-trace-node';
 import amqplib from 'amqplib';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import {
+  activeSpanIds,
   appendToOutbox,
   Broker,
   type ConsumerOptions,
   createEvent,
   createLogger,
   createMetrics,
+  contextFrom,
   Database,
   deadLetterQueue,
   DEFAULT_RETRY_DELAYS_MS,
   dependencyUnavailable,
   type EventEnvelope,
   EventConsumer,
+  inSpan,
   ORDERS_EXCHANGE,
   OutboxRelay,
   PoisonMessageError,
   retryQueue,
 } from '@foodflow/platform';
 import { eventually, metricValue } from '@foodflow/platform/testing';
+import { registerTracerProvider } from '../src/tracing/tracer-provider.js';
 import { ADMIN_DATABASE_URL, TEST_DATABASE, testEnv } from '../../../tests/setup/test-env.js';
 
 /**
@@ -45,13 +52,12 @@ let broker: Broker;
 let amqp: amqplib.ChannelModel;
 let channel: amqplib.Channel;
 
-/** The up part of the orders schema's platform migration: inbox, outbox and the trigger function. */
+/** The up parts of the orders schema's platform migrations: inbox, outbox (with its trace context), the trigger function. */
 function platformDdl(): string {
-  const sql = readFileSync(
-    new URL('../../../db/migrations/orders/1732500000000_platform.sql', import.meta.url),
-    'utf8',
-  );
-  return sql.split('-- Down Migration')[0] ?? '';
+  return ['1732500000000_platform.sql', '1732500003000_outbox_trace_context.sql']
+    .map((file) => readFileSync(new URL(`../../../db/migrations/orders/${file}`, import.meta.url), 'utf8'))
+    .map((sql) => sql.split('-- Down Migration')[0] ?? '')
+    .join('\n');
 }
 
 /** A queue of the test's own bound to the exchange, collecting what arrives. */
@@ -553,5 +559,127 @@ describe('idempotent consumer', () => {
           }),
       ).toThrow('retryDelaysMs of unused must be whole positive milliseconds');
     }
+  });
+});
+
+describe('trace context through the outbox and the broker', () => {
+  const exporter = new InMemorySpanExporter();
+  let provider: NodeTracerProvider;
+  const stopping: { stop(): Promise<void> }[] = [];
+  const queues: string[] = [];
+
+  beforeAll(() => {
+    provider = registerTracerProvider({ processor: new SimpleSpanProcessor(exporter) });
+  });
+
+  afterEach(async () => {
+    for (const running of stopping.splice(0)) await running.stop();
+    for (const queue of queues.splice(0)) await channel.deleteQueue(queue);
+    exporter.reset();
+  });
+
+  afterAll(async () => {
+    await provider.shutdown();
+    trace.disable();
+    context.disable();
+    propagation.disable();
+  });
+
+  const spanNamed = (name: string) => exporter.getFinishedSpans().filter((span) => span.name === name);
+  /** A span's place in its trace, without the flags and state that come with it. */
+  const ids = (of: SpanContext | undefined) => of && { traceId: of.traceId, spanId: of.spanId };
+
+  /** A consumer on a queue of its own; `handle` runs as the service's handler would. */
+  async function consume(key: string, handle: ConsumerOptions['handle'], retryDelaysMs?: number[]): Promise<void> {
+    const queue = `platform-test.${randomUUID()}`;
+    const consumer = new EventConsumer({ broker, db, logger, queue, bindings: [key], handle, retryDelaysMs });
+    await consumer.start();
+    stopping.push(consumer);
+    queues.push(queue, ...(retryDelaysMs ?? DEFAULT_RETRY_DELAYS_MS).map((ms) => retryQueue(queue, ms)));
+    queues.push(deadLetterQueue(queue));
+  }
+
+  it('when an event is written inside a trace, then its row, its publishing, its message, its handling and what the handler logs continue that trace', async () => {
+    const key = 'platformtest.traced';
+    const { messages } = await collector(key);
+    const output = new PassThrough({ encoding: 'utf8' });
+    let logged = '';
+    output.on('data', (chunk: string) => (logged += chunk));
+    const handlerLogger = createLogger({ service: 'platform-test', stream: output });
+    const handled: { traceId: string; spanId: string }[] = [];
+    await consume(key, async (event) => {
+      handled.push(activeSpanIds()!);
+      handlerLogger.info(`Handled ${event.id}`);
+    });
+    const relay = new OutboxRelay({ db, broker, logger, channel: 'platform_test_outbox' });
+    await relay.start();
+    stopping.push(relay);
+
+    const event = createEvent(key, { n: 1 });
+    await inSpan({ name: 'checkout', kind: SpanKind.SERVER }, () =>
+      db.transaction((client) => appendToOutbox(client, 'platform_test_outbox', event)),
+    );
+    await eventually(async () => (handled.length === 1 && messages.length === 1 ? true : undefined));
+
+    const [checkout] = spanNamed('checkout');
+    const [publish] = spanNamed(`publish ${key}`);
+    const [processed] = spanNamed(`process ${key}`);
+    const { traceId, spanId: checkoutId } = checkout!.spanContext();
+    const { rows } = await db.query('SELECT trace_context FROM outbox WHERE id = $1', [event.id]);
+    expect(rows[0]?.trace_context.traceparent).toBe(`00-${traceId}-${checkoutId}-01`);
+    expect(publish?.kind).toBe(SpanKind.PRODUCER);
+    expect(ids(publish?.parentSpanContext)).toEqual(ids(checkout!.spanContext()));
+    const publishId = publish!.spanContext().spanId;
+    expect(messages[0]!.properties.headers?.['traceparent']).toBe(`00-${traceId}-${publishId}-01`);
+    expect(processed?.kind).toBe(SpanKind.CONSUMER);
+    expect(ids(processed?.parentSpanContext)).toEqual(ids(publish!.spanContext()));
+    expect(processed!.spanContext().traceId).toBe(traceId);
+    expect(handled).toEqual([ids(processed!.spanContext())]);
+    const line = JSON.parse(logged.trim()) as { trace?: { id: string }; span?: { id: string } };
+    expect(line).toMatchObject({ trace: { id: traceId }, span: { id: processed!.spanContext().spanId } });
+  });
+
+  it('when a handling fails and is retried, then each attempt continues the trace of the publishing, the failed one marked', async () => {
+    const key = 'platformtest.traced_retry';
+    let attempts = 0;
+    await consume(key, async () => {
+      attempts += 1;
+      if (attempts === 1) throw new Error('not yet');
+    }, [50]);
+    const relay = new OutboxRelay({ db, broker, logger, channel: 'platform_test_outbox' });
+    await relay.start();
+    stopping.push(relay);
+    await inSpan({ name: 'change', kind: SpanKind.SERVER }, () =>
+      db.transaction((client) => appendToOutbox(client, 'platform_test_outbox', createEvent(key, { n: 2 }))),
+    );
+    await eventually(async () => (spanNamed(`process ${key}`).length === 2 ? true : undefined));
+
+    const [publish] = spanNamed(`publish ${key}`);
+    const processed = spanNamed(`process ${key}`);
+    for (const attempt of processed) expect(ids(attempt.parentSpanContext)).toEqual(ids(publish!.spanContext()));
+    expect(processed.map((attempt) => attempt.status.code)).toEqual([SpanStatusCode.ERROR, SpanStatusCode.UNSET]);
+  });
+
+  it('when a message carries no trace context, or one that cannot be read, then its handling starts a trace of its own', async () => {
+    const key = 'platformtest.untraced';
+    const handled: string[] = [];
+    await consume(key, async (event) => {
+      handled.push(event.id);
+    });
+    for (const headers of [{}, { traceparent: 'not a trace' }]) {
+      const event = createEvent(key, { headers });
+      channel.publish(ORDERS_EXCHANGE, key, Buffer.from(JSON.stringify(event)), { messageId: event.id, headers });
+    }
+    await eventually(async () => (handled.length === 2 ? true : undefined));
+    const processed = spanNamed(`process ${key}`);
+    expect(processed.map((span) => span.parentSpanContext)).toEqual([undefined, undefined]);
+    expect(new Set(processed.map((span) => span.spanContext().traceId)).size).toBe(2);
+  });
+
+  it('when trace headers arrive as buffers (AMQP long strings), then they are read as their text', () => {
+    const traceparent = '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01';
+    const parent = trace.getSpanContext(contextFrom({ traceparent: Buffer.from(traceparent) }));
+    expect(parent).toMatchObject({ traceId: '0af7651916cd43dd8448eb211c80319c', spanId: 'b7ad6b7169203331' });
+    expect(trace.getSpanContext(contextFrom(undefined))).toBeUndefined();
   });
 });

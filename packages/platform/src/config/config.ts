@@ -22,13 +22,43 @@ export const devDefault = <T extends Joi.Schema>(schema: T, value: string | numb
     otherwise: Joi.optional().default(value),
   }) as T;
 
+/** The samplers OpenTelemetry's `OTEL_TRACES_SAMPLER` names. */
+const SAMPLERS = [
+  'always_on',
+  'always_off',
+  'traceidratio',
+  'parentbased_always_on',
+  'parentbased_always_off',
+  'parentbased_traceidratio',
+];
+
+/**
+ * OpenTelemetry's own variables, read by the SDK that `--import @foodflow/platform/tracing` starts before
+ * the process's modules. Checked here with the rest of the environment, so a wrong one stops the process
+ * with every other problem instead of tracing nowhere. Tracing is on when an endpoint is given.
+ */
+const tracing = {
+  OTEL_EXPORTER_OTLP_ENDPOINT: Joi.string()
+    .uri({ scheme: ['http', 'https'] })
+    .empty(''),
+  OTEL_SERVICE_NAME: Joi.string()
+    .empty('')
+    .when('OTEL_EXPORTER_OTLP_ENDPOINT', { is: Joi.exist(), then: Joi.required() }),
+  OTEL_TRACES_SAMPLER: Joi.string()
+    .valid(...SAMPLERS)
+    .empty(''),
+  OTEL_TRACES_SAMPLER_ARG: Joi.number().min(0).max(1).empty(''),
+};
+
 /** Environment variables the services read, by concern; each service takes the concerns it has. */
 export const envSchemas = {
   runtime: {
     NODE_ENV: Joi.string().valid('development', 'test', 'production').default('development'),
     LOG_LEVEL: Joi.string().valid('error', 'warn', 'info', 'http', 'debug').default('info'),
     SHUTDOWN_TIMEOUT_MS: Joi.number().integer().min(0).default(10_000),
+    ...tracing,
   },
+  tracing,
   http: (port: number) => ({
     PORT: Joi.number().port().default(port),
     HOST: Joi.string().default('0.0.0.0'),

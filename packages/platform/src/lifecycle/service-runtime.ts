@@ -7,6 +7,7 @@ import type { HealthCheck } from '../http/health.js';
 import { createLogger, type Logger } from '../logging/logger.js';
 import { Broker } from '../messaging/broker.js';
 import { createMetrics, type Metrics } from '../metrics/metrics.js';
+import { shutdownTracing } from '../tracing/tracing-shutdown.js';
 import { Lifecycle, listen } from './lifecycle.js';
 
 /** What the runtime itself needs of a configuration; a service's full one is a `BaseConfig`. */
@@ -26,6 +27,8 @@ export class ServiceRuntime<C extends RuntimeConfig> {
     this.logger = createLogger({ service: config.service, level: config.logLevel });
     this.metrics = createMetrics(config.service);
     this.lifecycle = new Lifecycle(this.logger);
+    // Registered first, so closed last: the spans of everything else's shutdown are exported too.
+    this.lifecycle.onShutdown('tracing', shutdownTracing);
     this.lifecycle.handleSignals(config.shutdownTimeoutMs);
   }
 

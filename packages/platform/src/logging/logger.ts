@@ -1,6 +1,7 @@
 import type { Writable } from 'node:stream';
 import { ecsFormat } from '@elastic/ecs-winston-format';
 import winston from 'winston';
+import { activeSpanIds } from '../tracing/spans.js';
 import { currentContext } from './request-context.js';
 
 export type Logger = winston.Logger;
@@ -11,6 +12,16 @@ const requestContext = winston.format((info) => {
   if (context) {
     info['http'] = { ...(info['http'] as object | undefined), request: { id: context.requestId } };
     if (context.userId) info['user'] = { id: context.userId };
+  }
+  return info;
+});
+
+/** Puts the trace and span of the work being done on every line logged inside a trace (ECS `trace.id`, `span.id`). */
+const traceContext = winston.format((info) => {
+  const ids = activeSpanIds();
+  if (ids) {
+    info['trace'] = { id: ids.traceId };
+    info['span'] = { id: ids.spanId };
   }
   return info;
 });
@@ -30,7 +41,7 @@ export function createLogger({ service, level = 'info', silent = false, stream }
     level,
     silent,
     defaultMeta: { service: { name: service } },
-    format: winston.format.combine(requestContext(), ecsFormat({ convertErr: true })),
+    format: winston.format.combine(requestContext(), traceContext(), ecsFormat({ convertErr: true })),
     transports: [stream ? new winston.transports.Stream({ stream }) : new winston.transports.Console()],
   });
 }

@@ -8,6 +8,7 @@ import { envelopeSchema, type EventEnvelope, ORDERS_EXCHANGE } from '../events/e
 import type { Logger } from '../logging/logger.js';
 import { runWithContext } from '../logging/request-context.js';
 import type { Metrics } from '../metrics/metrics.js';
+import { contextFrom, inSpan, recordFailure, SpanKind } from '../tracing/spans.js';
 import { assertExchange, type Broker } from './broker.js';
 
 /** A message that can never succeed (malformed, or data the handler rejects): parked at once, not retried. */
@@ -176,20 +177,39 @@ export class EventConsumer<Outcome = void> {
       this.channel?.nack(msg, false, false);
       return;
     }
-    await runWithContext({ requestId: event.correlationId ?? event.id }, async () => {
-      try {
-        const applied = await this.options.db.transaction(async (client) => {
-          const inserted = await this.markSeen(client, event);
-          if (inserted.rowCount === 0) return undefined;
-          return { outcome: await this.options.handle(event, client) };
-        });
-        this.count(event.type, applied ? 'processed' : 'duplicate');
-        if (applied) await this.followUp(event, applied.outcome);
-        this.channel?.ack(msg);
-      } catch (err) {
-        await this.fail(msg, event, err);
-      }
-    });
+    await runWithContext({ requestId: event.correlationId ?? event.id }, () =>
+      // The handling continues the trace the publisher put in the headers, so the event's effects and
+      // follow-ups (socket pushes) belong to the request that caused it.
+      inSpan(
+        {
+          name: `process ${event.type}`,
+          kind: SpanKind.CONSUMER,
+          parent: contextFrom(msg.properties.headers),
+          attributes: {
+            'messaging.system': 'rabbitmq',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': queue,
+            'messaging.rabbitmq.destination.routing_key': event.type,
+            'messaging.message.id': event.id,
+          },
+        },
+        async () => {
+          try {
+            const applied = await this.options.db.transaction(async (client) => {
+              const inserted = await this.markSeen(client, event);
+              if (inserted.rowCount === 0) return undefined;
+              return { outcome: await this.options.handle(event, client) };
+            });
+            this.count(event.type, applied ? 'processed' : 'duplicate');
+            if (applied) await this.followUp(event, applied.outcome);
+            this.channel?.ack(msg);
+          } catch (err) {
+            recordFailure(err);
+            await this.fail(msg, event, err);
+          }
+        },
+      ),
+    );
   }
 
   /**

@@ -1,8 +1,16 @@
 import pg from 'pg';
 import type { Database, Queryable } from '../db/database.js';
-import type { EventEnvelope } from '../events/envelope.js';
+import { type EventEnvelope, ORDERS_EXCHANGE } from '../events/envelope.js';
 import type { Logger } from '../logging/logger.js';
 import type { Metrics } from '../metrics/metrics.js';
+import {
+  contextFrom,
+  currentTraceCarrier,
+  inSpan,
+  outsideTrace,
+  SpanKind,
+  type TraceCarrier,
+} from '../tracing/spans.js';
 import type { Broker } from './broker.js';
 
 /**
@@ -10,6 +18,9 @@ import type { Broker } from './broker.js';
  * transaction (`appendToOutbox`), so either both happen or neither; the relay then publishes the rows
  * to RabbitMQ and marks them published only after the broker confirms. A crash between the two
  * republishes the event, which consumers absorb by deduplicating on the event id.
+ *
+ * Each row keeps the trace context it was written in (`trace_context`, W3C headers; null when tracing is
+ * off): the relay publishes later, from a batch of its own, and carries the trace on from there.
  *
  * The `outbox` table lives in each service's own schema (reached through the role's search_path).
  */
@@ -20,8 +31,8 @@ export async function appendToOutbox(client: Queryable, channel: string, ...even
   await client.query({
     name: 'outbox.append',
     text: `WITH appended AS (
-             INSERT INTO outbox (id, type, payload, created_at)
-             SELECT e.id, e.type, e.payload, e.created_at
+             INSERT INTO outbox (id, type, payload, created_at, trace_context)
+             SELECT e.id, e.type, e.payload, e.created_at, $3::jsonb
                FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, type text, payload jsonb, created_at timestamptz)
              RETURNING 1
            )
@@ -29,8 +40,32 @@ export async function appendToOutbox(client: Queryable, channel: string, ...even
     values: [
       JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, payload: e, created_at: e.occurredAt }))),
       channel,
+      currentTraceCarrier(),
     ],
   });
+}
+
+/**
+ * Publishes an outbox row in a producer span continuing the trace the row was written in; the message
+ * carries that span's context in its headers, for the consumers to continue.
+ */
+function publishTraced(broker: Broker, row: OutboxRow): Promise<void> {
+  const event = row.payload;
+  return inSpan(
+    {
+      name: `publish ${event.type}`,
+      kind: SpanKind.PRODUCER,
+      parent: contextFrom(row.trace_context),
+      attributes: {
+        'messaging.system': 'rabbitmq',
+        'messaging.operation.type': 'send',
+        'messaging.destination.name': ORDERS_EXCHANGE,
+        'messaging.rabbitmq.destination.routing_key': event.type,
+        'messaging.message.id': event.id,
+      },
+    },
+    () => broker.publish(event, { headers: currentTraceCarrier() ?? {} }),
+  );
 }
 
 export interface OutboxRelayOptions {
@@ -56,6 +91,7 @@ interface OutboxRow {
   type: string;
   payload: EventEnvelope;
   created_at: Date;
+  trace_context: TraceCarrier | null;
 }
 
 /**
@@ -124,7 +160,8 @@ export class OutboxRelay {
       return;
     }
     this.lastDrainAt = Date.now();
-    this.draining = this.drain()
+    // Each published row continues the trace it was written in, not that of whatever woke the relay.
+    this.draining = outsideTrace(() => this.drain())
       .catch((err: unknown) => {
         this.options.logger.warn('Outbox relay could not publish; will retry', { err });
       })
@@ -166,15 +203,15 @@ export class OutboxRelay {
                                 ORDER BY seq
                                 LIMIT $1
                                 FOR UPDATE SKIP LOCKED)
-                  RETURNING seq, id, type, payload, created_at
+                  RETURNING seq, id, type, payload, created_at, trace_context
                )
-               SELECT id, type, payload, created_at FROM claimed ORDER BY seq`,
+               SELECT id, type, payload, created_at, trace_context FROM claimed ORDER BY seq`,
         values: [batchSize],
       });
       if (rows.length === 0) return 0;
       // Confirms arrive asynchronously, so the whole batch is in flight at once; order within a batch
       // is kept by the channel (RabbitMQ preserves publish order per channel).
-      await Promise.all(rows.map((row) => broker.publish(row.payload)));
+      await Promise.all(rows.map((row) => publishTraced(broker, row)));
       const now = Date.now();
       for (const row of rows) {
         this.lag?.observe((now - row.created_at.getTime()) / 1000);

@@ -1,4 +1,5 @@
 import {
+  currentTraceCarrier,
   type DeliveryAddress,
   type EventEnvelope,
   type LatLng,
@@ -139,8 +140,8 @@ export async function insertPlacedOrder(
        SELECT id, $22::text, $23::text, $15::integer, $16::char(3), $24::text, $21::timestamptz, $21::timestamptz
          FROM placed
      ), announced AS (
-       INSERT INTO outbox (id, type, payload, created_at)
-       SELECT $25::uuid, $26::text, $27::jsonb, $28::timestamptz FROM placed
+       INSERT INTO outbox (id, type, payload, created_at, trace_context)
+       SELECT $25::uuid, $26::text, $27::jsonb, $28::timestamptz, $29::jsonb FROM placed
      )
      SELECT count(*) AS placed FROM placed`,
     values: [
@@ -167,6 +168,7 @@ export async function insertPlacedOrder(
       event.type,
       JSON.stringify(event),
       event.occurredAt,
+      currentTraceCarrier(),
     ],
   });
   return rows[0]?.placed === 1;
