@@ -5,78 +5,13 @@ import { join } from 'node:path';
 import { stringify } from 'yaml';
 import { eventually } from '@foodflow/platform/testing';
 import { freePort } from '../edge/nginx.js';
-import { readYaml, repoPath } from '../ops/lib/repo.js';
+import { type LocalTargets, localPrometheusConfig, prometheusArgs } from '../../scripts/lib/prometheus.js';
+import { ROOT } from '../ops/lib/repo.js';
 
 /**
  * Debian's real Prometheus (installed by `npm test` with promtool) started on a free loopback port
  * with a configuration derived from the Compose one, and its own throw-away storage.
  */
-
-interface ScrapeConfig {
-  job_name: string;
-  static_configs?: { targets: string[]; labels?: Record<string, string> }[];
-  dns_sd_configs?: { names: string[]; port: number }[];
-  relabel_configs?: unknown[];
-  [key: string]: unknown;
-}
-interface PrometheusConfig {
-  global: Record<string, unknown>;
-  rule_files: string[];
-  scrape_configs: ScrapeConfig[];
-}
-
-export interface LocalTargets {
-  /** The address a Compose service name stands for here, e.g. `user-service` → `127.0.0.1:41234`. */
-  services: Record<string, string>;
-  /** Seconds between scrapes and rule evaluations. */
-  intervalSeconds: number;
-}
-
-const COMPOSE_CONFIG = 'monitoring/prometheus/prometheus.yml';
-
-/**
- * monitoring/prometheus/prometheus.yml for processes on loopback: the same jobs, rule files and
- * metric paths; each Compose DNS name becomes the local address of its service, with the `instance`
- * label the Compose relabelling gives (`<name>@<address>`). Jobs for software that does not run here
- * (Kong, RabbitMQ's Prometheus plugin) are left out; `dropped` names them.
- */
-export function localPrometheusConfig(
-  self: string,
-  { services, intervalSeconds }: LocalTargets,
-): { config: PrometheusConfig; dropped: string[] } {
-  const compose = readYaml<PrometheusConfig>(COMPOSE_CONFIG);
-  const interval = `${intervalSeconds}s`;
-  const dropped: string[] = [];
-  const scrapeConfigs = compose.scrape_configs.flatMap((job): ScrapeConfig[] => {
-    if (job.job_name === 'prometheus') return [{ ...job, static_configs: [{ targets: [self] }] }];
-    if (!job.dns_sd_configs) {
-      dropped.push(job.job_name);
-      return [];
-    }
-    const { dns_sd_configs: discovered, relabel_configs: _relabelled, ...rest } = job;
-    return [
-      {
-        ...rest,
-        static_configs: discovered.flatMap(({ names }) =>
-          names.map((name) => {
-            const address = services[name];
-            if (!address) throw new Error(`${COMPOSE_CONFIG}: no local address for ${name}`);
-            return { targets: [address], labels: { instance: `${name}@${address}` } };
-          }),
-        ),
-      },
-    ];
-  });
-  return {
-    config: {
-      ...compose,
-      global: { ...compose.global, scrape_interval: interval, evaluation_interval: interval },
-      rule_files: compose.rule_files.map((file) => repoPath('monitoring/prometheus', file)),
-      scrape_configs: scrapeConfigs,
-    },
-    dropped,
-  };
-}
 
 export interface InstantSample {
   metric: Record<string, string>;
@@ -91,23 +26,20 @@ export interface RunningPrometheus {
   stop: () => Promise<void>;
 }
 
-export async function startPrometheus(targets: LocalTargets): Promise<RunningPrometheus & { dropped: string[] }> {
+export async function startPrometheus(
+  targets: Omit<LocalTargets, 'self'>,
+): Promise<RunningPrometheus & { dropped: string[] }> {
   const port = await freePort();
   const address = `127.0.0.1:${port}`;
   const dir = mkdtempSync(join(tmpdir(), 'foodflow-prometheus-'));
-  const { config, dropped } = localPrometheusConfig(address, targets);
+  const { config, dropped } = localPrometheusConfig(ROOT, { ...targets, self: address });
   const configFile = join(dir, 'prometheus.yml');
   writeFileSync(configFile, stringify(config));
 
   const output: string[] = [];
   const child: ChildProcess = spawn(
     'prometheus',
-    [
-      `--config.file=${configFile}`,
-      `--storage.tsdb.path=${join(dir, 'data')}`,
-      `--web.listen-address=${address}`,
-      '--log.level=warn',
-    ],
+    [...prometheusArgs(configFile, join(dir, 'data'), address), '--log.level=warn'],
     { stdio: ['ignore', 'pipe', 'pipe'] },
   );
   for (const stream of [child.stdout, child.stderr]) {
