@@ -152,10 +152,14 @@ describe('the services, as Compose runs them', () => {
       const expanded = env.flatMap((e) => [...(e.value ?? '').matchAll(/\$\((\w+)\)/g)].map((m) => m[1]!));
       const helpers = env.filter((e) => expanded.includes(e.name));
       expect(helpers.every((e) => e.valueFrom?.secretKeyRef)).toBe(true);
-      expect(env.map((e) => e.name).filter((n) => !expanded.includes(n))).toEqual(
-        expect.arrayContaining(Object.keys(composed.environment ?? {})),
-      );
-      expect(env.length - helpers.length).toBe(Object.keys(composed.environment ?? {}).length);
+      // Tracing is the chart's choice (tracing.otlpEndpoint), tested below.
+      const composedNames = Object.keys(composed.environment ?? {}).filter((n) => !n.startsWith('OTEL_'));
+      expect(
+        env
+          .map((e) => e.name)
+          .filter((n) => !expanded.includes(n))
+          .sort(),
+      ).toEqual(composedNames.sort());
       const mounts = (container.volumeMounts as { mountPath: string; readOnly?: boolean }[]).map((m) => m.mountPath);
       const composeMounts = (composed.volumes ?? []).map((v) => v.split(':')[1]);
       expect(mounts.sort()).toEqual(composeMounts.sort());
@@ -191,6 +195,28 @@ describe('the services, as Compose runs them', () => {
     },
   );
 
+  it('when a trace collector is given, then every service exports to it under its own name, and may reach it', () => {
+    const traced = render('--set', 'tracing.otlpEndpoint=http://jaeger.tracing:4318');
+    for (const p of SERVICES) {
+      const name = `${p.name}-service`;
+      const env = podSpec(find(traced, 'Deployment', name)).containers[0].env as EnvVar[];
+      const otel = Object.fromEntries(env.filter((e) => e.name.startsWith('OTEL_')).map((e) => [e.name, e.value]));
+      expect(otel).toEqual({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger.tracing:4318',
+        OTEL_TRACES_SAMPLER: 'parentbased_always_on',
+        OTEL_SERVICE_NAME: name,
+      });
+      // Compose names no tracing variable the chart lacks.
+      const composed = Object.keys(compose.services[name]!.environment ?? {}).filter((n) => n.startsWith('OTEL_'));
+      expect(Object.keys(otel)).toEqual(expect.arrayContaining(composed));
+      const ports = find(traced, 'NetworkPolicy', name).spec.egress.flatMap((rule: { ports: { port: number }[] }) =>
+        rule.ports.map((port) => port.port),
+      );
+      expect(ports).toContain(4318);
+    }
+    expect(schemaProblems(traced)).toEqual([]);
+  });
+
   it('when only the user service signs tokens, then only its pod mounts the signing keys', () => {
     for (const p of SERVICES) {
       const volumes = podSpec(find(defaults, 'Deployment', `${p.name}-service`)).volumes as {
@@ -218,14 +244,18 @@ describe('one source of truth', () => {
 
   it('when Kong starts, then decK renders kong.yml with the public key first, as the kong-config job does', () => {
     const pod = podSpec(find(defaults, 'Deployment', 'kong'));
-    const render = pod.initContainers[0];
-    expect(render.image).toBe(compose.services['kong-config']!.image);
-    expect(render.command).toEqual(['/bin/sh', ...(compose.services['kong-config']!.command as string[])]);
+    const renderer = pod.initContainers[0];
+    expect(renderer.image).toBe(compose.services['kong-config']!.image);
+    expect(renderer.command).toEqual(['/bin/sh', ...(compose.services['kong-config']!.command as string[])]);
     const kong = pod.containers[0];
     expect(kong.image).toBe(compose.services['kong']!.image);
     const env = Object.fromEntries((kong.env as EnvVar[]).map((e) => [e.name, e.value]));
     expect(env).toMatchObject({ KONG_DATABASE: 'off', KONG_DECLARATIVE_CONFIG: '/kong/kong.yml' });
-    expect(Object.keys(env).sort()).toEqual(Object.keys(compose.services['kong']!.environment!).sort());
+    const composed = Object.keys(compose.services['kong']!.environment!);
+    expect(Object.keys(env).sort()).toEqual(composed.filter((n) => !n.startsWith('KONG_TRACING_')).sort());
+    const traced = podSpec(find(render('--set', 'tracing.otlpEndpoint=http://jaeger:4318'), 'Deployment', 'kong'));
+    const tracedNames = (traced.containers[0].env as EnvVar[]).map((e) => e.name);
+    expect(tracedNames).toEqual(expect.arrayContaining(['KONG_TRACING_INSTRUMENTATIONS', ...composed]));
   });
 
   it('when kong.yml and nginx.conf name their upstreams, then a Service of that name and port exists', () => {

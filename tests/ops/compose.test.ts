@@ -24,6 +24,15 @@ interface ComposeService {
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] | string };
   restart?: string;
+  deploy?: SwarmDeploy;
+}
+
+interface SwarmDeploy {
+  mode?: string;
+  replicas?: number;
+  resources?: { limits?: { cpus?: string; memory?: string }; reservations?: { cpus?: string; memory?: string } };
+  restart_policy?: { condition?: string; max_attempts?: number };
+  update_config?: { order?: string; failure_action?: string };
 }
 
 const compose = readYaml<{ services: Record<string, ComposeService>; volumes: Record<string, unknown> }>(
@@ -66,6 +75,7 @@ describe('services and their health', () => {
         'elasticsearch',
         'kibana',
         'filebeat',
+        'backup',
       ]),
     );
   });
@@ -438,5 +448,75 @@ describe('deploy/Dockerfile', () => {
     );
     expect(copied.length).toBeGreaterThan(5);
     expect(copied.filter((path) => !existsSync(repoPath(path)))).toEqual([]);
+  });
+});
+
+describe('Docker Swarm (docker stack deploy -c docker-compose.yml food-flow)', () => {
+  // Swarm's defaults where a service says nothing: one replica, restarted on any exit, updated stop-first.
+  const replicas = (s: ComposeService): number => s.deploy?.replicas ?? 1;
+
+  it.skipIf(!hasCompose)('when Compose reads the file, then it keeps every deploy section Swarm uses', () => {
+    const { status, output } = runCommand('docker-compose', ['-f', 'docker-compose.yml', 'config']);
+    expect(status, output).toBe(0);
+    const resolved = parse(output) as { services: Record<string, ComposeService> };
+    const declared = services.filter(([, s]) => s.deploy);
+    expect(declared.length).toBeGreaterThan(10);
+    // Compose writes CPU counts as numbers (`cpus: 2.0` for '2').
+    const cpusAsNumbers = (deploy: unknown): unknown =>
+      JSON.parse(JSON.stringify(deploy), (key, value: unknown) => (key === 'cpus' ? Number(value) : value));
+    for (const [name, service] of declared) {
+      expect(cpusAsNumbers(resolved.services[name]?.deploy), name).toEqual(cpusAsNumbers(service.deploy));
+    }
+  });
+
+  it.each(nodeServices.map(([name, s]) => [name, s] as const))(
+    'when %s is deployed, then it runs two replicas with the seed resources and rolls out without a gap',
+    (_name, service) => {
+      expect(replicas(service)).toBeGreaterThanOrEqual(2);
+      expect(service.deploy?.resources).toEqual({
+        limits: { cpus: '1', memory: '1G' },
+        reservations: { cpus: '0.5', memory: '512M' },
+      });
+      expect(service.deploy?.restart_policy?.condition).toBe('any');
+      expect(service.deploy?.update_config).toMatchObject({ order: 'start-first', failure_action: 'rollback' });
+    },
+  );
+
+  it.each(jobs.map(([name, s]) => [name, s] as const))(
+    'when the one-shot %s finishes, then Swarm leaves it finished and retries it only on failure, a bounded number of times',
+    (_name, job) => {
+      expect(job.deploy?.restart_policy?.condition).toBe('on-failure');
+      expect(job.deploy?.restart_policy?.max_attempts).toBeGreaterThan(0);
+    },
+  );
+
+  it('when a service keeps data in a volume of its own, then one task holds it and an update stops it first', () => {
+    const named = new Set(Object.keys(compose.volumes));
+    const holders = longRunning.filter(([, s]) =>
+      (s.volumes ?? []).some((v) => named.has(v.split(':')[0]!) && !v.endsWith(':ro')),
+    );
+    expect(holders.map(([name]) => name)).toEqual(expect.arrayContaining(['postgres', 'redis', 'rabbitmq', 'backup']));
+    for (const [name, s] of holders) {
+      expect(s.deploy?.mode === 'global' || replicas(s) === 1, name).toBe(true);
+      expect(s.deploy?.update_config?.order ?? 'stop-first', name).toBe('stop-first');
+    }
+  });
+
+  it('when a service publishes a port on the host, then Compose starts one of it (a second could not bind)', () => {
+    for (const [name, s] of services.filter(([, s]) => (s.ports ?? []).length > 0)) expect(replicas(s), name).toBe(1);
+  });
+
+  it('when the backup runs in the stack, then it is npm run backup against the stack, onto its own volume', () => {
+    const backup = compose.services['backup']!;
+    expect(backup.build).toMatchObject({ dockerfile: 'deploy/Dockerfile', target: 'backup' });
+    expect(readText('deploy/Dockerfile')).toMatch(/^FROM tools AS backup$/m);
+    expect(readText('deploy/Dockerfile')).toMatch(/postgresql-client-15/);
+    expect(String(backup.command)).toContain('npx tsx scripts/backup.ts');
+    expect(backup.environment).toMatchObject({ REDIS_URL: 'redis://redis:6379/0', BACKUP_DIR: '/backups' });
+    expect(backup.environment?.['ADMIN_DATABASE_URL']).toBe(
+      compose.services['db-bootstrap']!.environment?.['ADMIN_DATABASE_URL'],
+    );
+    expect(backup.volumes).toEqual(['backups:/backups']);
+    expect(backup.depends_on?.['db-bootstrap']?.condition).toBe('service_completed_successfully');
   });
 });
