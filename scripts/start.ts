@@ -6,7 +6,7 @@ import { checkDependencies } from './lib/infrastructure.js';
 import { type DevKeys, ensureDevKeys, HalfKeyPairError } from './lib/keys.js';
 import { run, startProcess } from './lib/run.js';
 import { databaseSettings } from './lib/settings.js';
-import { presentProcesses, seedEnv, stackEnv, WEB_APP } from './lib/stack.js';
+import { nodeArgs, presentProcesses, seedEnv, stackEnv, WEB_APP } from './lib/stack.js';
 import { runSeeds } from './seed.js';
 
 /**
@@ -100,7 +100,7 @@ process.on('SIGTERM', () => stopAll(0));
 
 processes.forEach((p, i) => {
   const colour = colours[i % colours.length] ?? '37';
-  const child = startProcess('node', ['--enable-source-maps', `${p.dir}/dist/main.js`], {
+  const child = startProcess('node', nodeArgs(p.dir), {
     env: { ...stackEnv(p.name, keys, process.env), PORT: String(p.port) },
     onLine: (line) => console.log(pretty(p.name, colour, line)),
   });

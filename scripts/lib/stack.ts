@@ -17,6 +17,21 @@ export const STACK: StackProcess[] = [
   { name: 'gateway', dir: 'gateway', port: 8000 },
 ];
 
+/**
+ * How a process of the stack is started: its tracing first (a no-op unless `OTEL_EXPORTER_OTLP_ENDPOINT` is
+ * set), loaded before the process's own modules so their libraries are instrumented, then its `main.js`.
+ */
+export const nodeArgs = (dir: string): string[] => [
+  '--enable-source-maps',
+  '--import',
+  '@foodflow/platform/tracing',
+  `${dir}/dist/main.js`,
+];
+
+/** The name a process's spans carry (`OTEL_SERVICE_NAME`): the service's own, as it names itself in its logs. */
+export const traceServiceName = (processName: string): string =>
+  processName === 'gateway' ? 'gateway' : `${processName}-service`;
+
 /** The web app, served by Vite's static preview server; it calls the API through the gateway. */
 export const WEB_APP = { name: 'web', dir: 'frontend', port: 5173, apiUrl: 'http://localhost:8000' };
 
@@ -42,6 +57,7 @@ export function stackEnv(processName: string, keys: DevKeys, env: NodeJS.Process
     RESTAURANT_SERVICE_URL: 'http://127.0.0.1:3002',
     ORDER_SERVICE_URL: 'http://127.0.0.1:3003',
     DELIVERY_SERVICE_URL: 'http://127.0.0.1:3004',
+    OTEL_SERVICE_NAME: traceServiceName(processName),
     ...(keys.tokens ? { JWT_PUBLIC_KEY_FILE: keys.tokens.publicKeyFile } : {}),
     ...(user && keys.tokens ? { JWT_PRIVATE_KEY_FILE: keys.tokens.privateKeyFile } : {}),
     ...(user && keys.dataKeysFile ? { DATA_ENCRYPTION_KEYS_FILE: keys.dataKeysFile } : {}),

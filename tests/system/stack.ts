@@ -4,6 +4,7 @@ import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { Redis } from 'ioredis';
 import { generateTestKeys } from '@foodflow/platform/testing';
+import { nodeArgs, traceServiceName } from '../../scripts/lib/stack.js';
 import { amqpUrl, SYSTEM_TEST_DATABASE, SYSTEM_TEST_REDIS_URL, SYSTEM_TEST_VHOST, testEnv } from '../setup/test-env.js';
 
 /**
@@ -118,12 +119,13 @@ export async function startStack(extraEnv: Partial<Record<ProcessName, Record<st
     const { dir, role } = definitions[name];
     const lines: string[] = [];
     output.set(name, lines);
-    const child = spawn(process.execPath, ['--enable-source-maps', `${dir}/dist/main.js`], {
+    const child = spawn(process.execPath, nodeArgs(dir), {
       cwd: root,
       env: {
         ...process.env,
         ...testEnv(role, {}, SYSTEM_TEST_DATABASE),
         ...shared,
+        OTEL_SERVICE_NAME: traceServiceName(name),
         ...own[name],
         ...extraEnv[name],
         PORT: String(ports[name]),

@@ -27,6 +27,33 @@ describe('service configuration', () => {
     });
   });
 
+  it('when tracing is configured wrongly, then each of its problems is reported with the rest', () => {
+    const problems = (env: Record<string, string>): string[] => {
+      try {
+        loadServiceConfig(spec, { JWT_PUBLIC_KEY: keys.publicKey, ...env });
+        return [];
+      } catch (err) {
+        return (err as ConfigError).problems;
+      }
+    };
+    expect(problems({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318', OTEL_SERVICE_NAME: 'example' })).toEqual([]);
+    expect(problems({ OTEL_EXPORTER_OTLP_ENDPOINT: 'http://jaeger:4318' })).toEqual([
+      '"OTEL_SERVICE_NAME" is required',
+    ]);
+    expect(
+      problems({
+        OTEL_EXPORTER_OTLP_ENDPOINT: 'jaeger',
+        OTEL_TRACES_SAMPLER: 'sometimes',
+        OTEL_TRACES_SAMPLER_ARG: '2',
+      }),
+    ).toEqual([
+      expect.stringContaining('"OTEL_EXPORTER_OTLP_ENDPOINT" must be a valid uri'),
+      '"OTEL_SERVICE_NAME" is required',
+      expect.stringContaining('"OTEL_TRACES_SAMPLER" must be one of'),
+      '"OTEL_TRACES_SAMPLER_ARG" must be less than or equal to 1',
+    ]);
+  });
+
   it('when values are given as strings, then they are converted to their types', () => {
     const config = loadServiceConfig(spec, { JWT_PUBLIC_KEY: keys.publicKey, PORT: '4100', WIDGET_LIMIT: '9' });
     expect(config.http.port).toBe(4100);

@@ -1,3 +1,4 @@
+import { inSpanSync, SpanKind } from '@foodflow/platform';
 import type { Server } from 'socket.io';
 
 export const orderRoom = (orderId: string): string => `order:${orderId}`;
@@ -36,14 +37,26 @@ export class Realtime {
   constructor(private readonly io: Server) {}
 
   locationUpdate(update: LocationUpdate): void {
-    this.io.to(orderRoom(update.orderId)).emit('location_update', update);
+    this.emit(orderRoom(update.orderId), 'location_update', update);
   }
 
   statusChange(change: StatusChange): void {
-    this.io.to(orderRoom(change.orderId)).emit('status_change', change);
+    this.emit(orderRoom(change.orderId), 'status_change', change);
   }
 
   notify(userId: string, notification: Notification): void {
-    this.io.to(userRoom(userId)).emit('notification', notification);
+    this.emit(userRoom(userId), 'notification', notification);
+  }
+
+  /** Each push is a span of the trace that caused it (the request or the event), ending the story there. */
+  private emit(room: string, event: string, payload: unknown): void {
+    inSpanSync(
+      {
+        name: `emit ${event}`,
+        kind: SpanKind.PRODUCER,
+        attributes: { 'messaging.system': 'socket.io', 'messaging.destination.name': room },
+      },
+      () => this.io.to(room).emit(event, payload),
+    );
   }
 }
