@@ -129,7 +129,7 @@ describe('every dashboard panel against a real Prometheus scraping the running s
   it('when queries read only Kong or RabbitMQ metrics, then they are the only ones left to the static checks', () => {
     const skipped = queries.filter((q) => !liveQueries.includes(q)).map((q) => q.where);
     expect(skipped.sort()).toEqual([
-      'foodflow-errors / Kong errors by route / A',
+      'foodflow-errors / Kong errors by service / A',
       'foodflow-overview / Kong latency p99 / A',
       'foodflow-overview / Kong latency p99 / B',
       'foodflow-overview / Kong requests by status / A',

@@ -5,7 +5,7 @@ import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type Browser, chromium, type Page } from 'playwright-core';
+import { type Browser, type BrowserContext, chromium, type Page } from 'playwright-core';
 import { build, preview, type PreviewServer } from 'vite';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { eventually, generateTestKeys, http } from '@foodflow/platform/testing';
@@ -96,6 +96,16 @@ async function restaurantAt(owner: Account, location: { lat: number; lng: number
   return { restaurant: moved.body, itemIds };
 }
 
+/** A page in a browser context of its own (no shared storage), collecting the page's uncaught errors. */
+async function openPage(): Promise<{ context: BrowserContext; page: Page; pageErrors: string[] }> {
+  const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.setDefaultTimeout(TIMEOUT_MS);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (err) => pageErrors.push(err.message));
+  return { context, page, pageErrors };
+}
+
 /** Signs in on the web app's form with the password the test accounts are registered with. */
 async function signIn(page: Page, account: Account): Promise<void> {
   await page.goto(`${webUrl}/#/login`);
@@ -147,11 +157,7 @@ describe('the web app', () => {
     const { restaurant } = await restaurantAt(owner, place);
     const restaurantId: string = restaurant.id;
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT_MS);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const { context, page, pageErrors } = await openPage();
 
     // Register as a customer.
     await page.goto(`${webUrl}/#/register`);
@@ -256,11 +262,7 @@ describe('the web app', () => {
     const newOwner = await register(api, 'restaurant_owner');
     const name = `Basil House ${Math.random().toString(36).slice(2, 8)}`;
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT_MS);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const { context, page, pageErrors } = await openPage();
     page.on('dialog', (dialog) => void dialog.accept());
     const menu = async () => (await http('GET', `${api}/api/restaurants/${restaurantId}/menu`)).body;
     const dish = async (dishName: string) =>
@@ -355,11 +357,7 @@ describe('the web app', () => {
     const orderStatus = async () =>
       (await http('GET', `${api}/api/orders/${order.id}`, { token: customer.token })).body.status;
 
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT_MS);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const { context, page, pageErrors } = await openPage();
 
     // The owner finds the new order and moves it to ready with the buttons.
     await signIn(page, owner);
@@ -421,11 +419,7 @@ describe('the web app', () => {
     const api = stack.gatewayUrl;
     const admin = await register(api, 'customer');
     promoteToAdmin(admin);
-    const context = await browser.newContext({ viewport: { width: 1280, height: 900 } });
-    const page = await context.newPage();
-    page.setDefaultTimeout(TIMEOUT_MS);
-    const pageErrors: string[] = [];
-    page.on('pageerror', (err) => pageErrors.push(err.message));
+    const { context, page, pageErrors } = await openPage();
 
     await signIn(page, admin);
     await page.getByRole('link', { name: 'Operations' }).click();
