@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { get, type IncomingHttpHeaders, request } from 'node:http';
 import { join } from 'node:path';
-import { generateTestKeys, http } from '@foodflow/platform/testing';
+import { generateTestKeys, http, signTestAccessToken } from '@foodflow/platform/testing';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningGateway, startGateway } from '../../gateway/test/support.js';
@@ -151,6 +151,15 @@ describe('the API through Nginx and the gateway', () => {
 
     expect(res.status).toBe(401);
     expect(res.body.error.code).toBe('UNAUTHENTICATED');
+  });
+
+  it("when an admin asks a service's readiness through the edge, then the service's own /health/ready answers", async () => {
+    const token = signTestAccessToken({ privateKey: keys.privateKey, sub: randomUUID(), role: 'admin' });
+    const res = await http('GET', `${nginx.baseUrl}/api/health/restaurant-service/ready`, { token });
+
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ status: 'ready', checks: { postgres: { status: 'up' } } });
+    expectEdgeHeaders(res.headers);
   });
 
   it('when a body over 1 MiB is announced, then Nginx refuses it with 413 in the contract shape', async () => {
