@@ -437,6 +437,15 @@ describe('the web app', () => {
       expect(checks.length, service).toBeGreaterThan(0);
       for (const check of checks) expect(check, service).toMatch(/ up$/);
     }
+    // A service that stops answering shows as unreachable at the next check, and ready again once back.
+    const orders = page.locator('tr[data-service="order-service"]');
+    await stack.kill('order');
+    await page.getByRole('button', { name: 'Refresh now' }).click();
+    await orders.locator('[data-probe="live"] [data-health="down"]', { hasText: 'Unreachable' }).waitFor();
+    await stack.start('order');
+    await page.getByRole('button', { name: 'Refresh now' }).click();
+    await orders.locator('[data-probe="ready"] [data-health="up"]').waitFor();
+
     const tools = await page
       .locator('[data-tool]')
       .evaluateAll((links) => links.map((link) => [link.getAttribute('data-tool'), link.getAttribute('href')]));
