@@ -1,7 +1,10 @@
 import { PassThrough } from 'node:stream';
+import { context, propagation, SpanKind, trace } from '@opentelemetry/api';
+import { InMemorySpanExporter, SimpleSpanProcessor } from '@opentelemetry/sdk-trace-base';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createHttpApp, createLogger, createMetrics } from '@foodflow/platform';
+import { createHttpApp, createLogger, createMetrics, inSpan } from '@foodflow/platform';
 import { eventually, http, type RunningApp, startHttp } from '@foodflow/platform/testing';
+import { registerTracerProvider } from '../src/tracing/tracer-provider.js';
 
 interface LogLine {
   '@timestamp': string;
@@ -10,6 +13,8 @@ interface LogLine {
   'ecs.version': string;
   service: { name: string };
   http?: { request?: { id?: string } };
+  trace?: { id: string };
+  span?: { id: string };
   error?: { type?: string; message?: string; stack_trace?: string };
 }
 
@@ -112,5 +117,32 @@ describe('log lines', () => {
     logger.info('between requests');
     const line = await eventually(async () => lines().find((l) => l.message === 'between requests'));
     expect(line.http).toBeUndefined();
+  });
+
+  it('when a line is logged inside a trace, then it carries the trace and the span (ECS trace.id, span.id); outside, neither', async () => {
+    const exporter = new InMemorySpanExporter();
+    const provider = registerTracerProvider({ processor: new SimpleSpanProcessor(exporter) });
+    try {
+      await inSpan({ name: 'traced work', kind: SpanKind.INTERNAL }, async () => {
+        await new Promise((resolve) => setImmediate(resolve));
+        logger.info('inside a trace');
+      });
+      logger.info('after the trace');
+      await provider.forceFlush();
+      const [span] = exporter.getFinishedSpans();
+      const inside = await eventually(async () => lines().find((l) => l.message === 'inside a trace'));
+      expect(inside).toMatchObject({
+        trace: { id: span!.spanContext().traceId },
+        span: { id: span!.spanContext().spanId },
+      });
+      const after = await eventually(async () => lines().find((l) => l.message === 'after the trace'));
+      expect(after.trace).toBeUndefined();
+      expect(after.span).toBeUndefined();
+    } finally {
+      await provider.shutdown();
+      trace.disable();
+      context.disable();
+      propagation.disable();
+    }
   });
 });
