@@ -336,6 +336,18 @@ describe('edge', () => {
     const site = find(defaults, 'Ingress', 'foodflow');
     expect(site.spec.rules[0].http.paths.map((p: { path: string }) => p.path)).toEqual(['/api/', '/']);
   });
+
+  it('when a body is too large, then Kong refuses it in the contract shape, before the ingress would', () => {
+    const kong = readYaml<{
+      plugins: { name: string; config: { allowed_payload_size?: number; size_unit?: string } }[];
+    }>('gateway/kong.yml');
+    const limit = kong.plugins.find((p) => p.name === 'request-size-limiting')!.config;
+    expect(limit.size_unit).toBe('megabytes');
+    const ingressLimit = find(defaults, 'Ingress', 'foodflow').metadata.annotations?.[
+      'nginx.ingress.kubernetes.io/proxy-body-size'
+    ];
+    expect(Number(/^(\d+)m$/.exec(ingressLimit ?? '')?.[1])).toBeGreaterThan(limit.allowed_payload_size!);
+  });
 });
 
 describe('network policies', () => {
