@@ -20,6 +20,7 @@ interface K8sObject {
   metadata: { name: string; annotations?: Record<string, string>; labels?: Record<string, string> };
   spec?: any;
   data?: Record<string, string>;
+  rules?: unknown[];
 }
 
 interface EnvVar {
@@ -300,6 +301,17 @@ describe('jobs', () => {
     expect(podSpec(job).initContainers[0].command).toEqual(compose.services['keys']!.command);
     const stored = podSpec(job).containers[0].command.join(' ');
     for (const secret of ['SIGNING_KEYS', 'PUBLIC_KEY', 'INTERNAL_SECRET']) expect(stored).toContain(`"$${secret}"`);
+    // `kubectl apply` would keep a copy of the keys in an annotation anyone describing the secret sees.
+    expect(stored).not.toMatch(/kubectl apply/);
+    expect(find(defaults, 'Role', 'foodflow-keys').rules).toEqual([
+      { apiGroups: [''], resources: ['secrets'], verbs: ['create'] },
+      {
+        apiGroups: [''],
+        resources: ['secrets'],
+        resourceNames: ['foodflow-signing-keys', 'foodflow-public-key', 'foodflow-internal-secret'],
+        verbs: ['get', 'delete'],
+      },
+    ]);
   });
 
   it('when the platform is installed or upgraded, then the migrations run as a hook with the bootstrap of Compose', () => {
