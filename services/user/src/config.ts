@@ -12,18 +12,16 @@ import { type DataKey, parseDataKeys } from './security/field-cipher.js';
 
 export const SERVICE_NAME = 'user-service';
 
-/**
- * bcrypt threads leave one core to the event loop, so requests other than logins are still answered
- * while every hashing thread is busy (on a 2-core machine: one thread, not two competing with it).
- */
-export const defaultHashThreads = (cores: number): number => Math.max(1, cores - 1);
-
 /** The secrets and password settings the operator tools (seed, admin command) share with the service. */
 const secretKeys = {
   DATA_ENCRYPTION_KEYS: Joi.string().empty(''),
   DATA_ENCRYPTION_KEYS_FILE: Joi.string().empty('').default('.keys/data-encryption-keys'),
   BCRYPT_COST: Joi.number().integer().min(10).max(15).default(10),
-  PASSWORD_HASH_THREADS: Joi.number().integer().min(1).max(64).default(defaultHashThreads(availableParallelism())),
+  // One bcrypt thread per core. The event loop needs a fraction of a core beside them (every other
+  // request, and a login's own token and database work), and the scheduler gives it that share, so other
+  // requests are still answered while every hashing thread is busy; a core kept for it instead would sit
+  // mostly idle, which on two cores halves the logins (services/user/README.md).
+  PASSWORD_HASH_THREADS: Joi.number().integer().min(1).max(64).default(availableParallelism()),
   // About two seconds of bcrypt work per thread at the default cost; more waiting only delays the 503.
   PASSWORD_HASH_MAX_QUEUE: Joi.number().integer().min(1).default(200),
 };

@@ -2,7 +2,7 @@ import { availableParallelism } from 'node:os';
 import { ConfigError } from '@foodflow/platform';
 import { generateTestKeys } from '@foodflow/platform/testing';
 import { describe, expect, it } from 'vitest';
-import { defaultHashThreads, loadSecretsConfig, loadUserConfig } from '../src/config.js';
+import { loadSecretsConfig, loadUserConfig } from '../src/config.js';
 import { dataKeyLine } from './support.js';
 
 const keys = generateTestKeys();
@@ -35,9 +35,8 @@ describe('user service configuration', () => {
     expect(config).not.toHaveProperty('amqpUrl');
   });
 
-  it('when PASSWORD_HASH_THREADS is not set, then hashing leaves one core to the event loop', () => {
-    expect([1, 2, 4, 8].map(defaultHashThreads)).toEqual([1, 1, 3, 7]);
-    expect(loadUserConfig(valid).extra.passwords.threads).toBe(defaultHashThreads(availableParallelism()));
+  it('when PASSWORD_HASH_THREADS is not set, then hashing has a thread per core', () => {
+    expect(loadUserConfig(valid).extra.passwords.threads).toBe(availableParallelism());
   });
 
   it('when variables and key files are all wrong, then every problem is listed together', () => {
