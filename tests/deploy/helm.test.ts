@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
+import { OWNER_ROLE, passwordVariable, SERVICE_SCHEMAS } from '../../db/bootstrap.js';
 import { STACK } from '../../scripts/lib/stack.js';
 import { readText, readYaml, repoPath } from '../ops/lib/repo.js';
 import { helm } from './lib/helm.js';
@@ -318,6 +319,15 @@ describe('jobs', () => {
     const job = find(defaults, 'Job', 'foodflow-migrations');
     expect(hook(job)).toBe('post-install,pre-upgrade');
     expect(podSpec(job).containers[0].command).toEqual(compose.services['db-bootstrap']!.command);
+    // In production the bootstrap refuses to run without every role's password.
+    const env = (podSpec(job).containers[0].env as EnvVar[]).map((e) => e.name);
+    expect(env).toEqual(
+      expect.arrayContaining([
+        'NODE_ENV',
+        'ADMIN_DATABASE_URL',
+        ...[OWNER_ROLE, ...SERVICE_SCHEMAS.map((s) => s.role)].map(passwordVariable),
+      ]),
+    );
     const withoutSeed = find(production, 'Job', 'foodflow-migrations');
     expect(podSpec(withoutSeed).containers[0].command).toEqual(['npx', 'tsx', 'scripts/bootstrap-db.ts']);
   });
