@@ -15,4 +15,6 @@ export const TEST_TOOLS: { command: string; pkg: string }[] = [
   { command: 'unzip', pkg: 'unzip' },
   // The web app's tests drive a real browser (through playwright-core, which never downloads its own).
   { command: 'chromium', pkg: 'chromium' },
+  // The injection proof runs sqlmap against every endpoint that takes a parameter.
+  { command: 'sqlmap', pkg: 'sqlmap' },
 ];

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { http } from '@foodflow/platform/testing';
 import { ADMIN_DATABASE_URL, SYSTEM_TEST_DATABASE } from '../setup/test-env.js';
@@ -22,8 +21,11 @@ export interface ProofStack {
   stop: () => Promise<void>;
 }
 
-export async function startProofStack(): Promise<ProofStack> {
-  const stack = await startStack({ gateway: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_HOUR: '10000000' } });
+export async function startProofStack(env: Parameters<typeof startStack>[0] = {}): Promise<ProofStack> {
+  const stack = await startStack({
+    ...env,
+    gateway: { RATE_LIMIT_PER_MINUTE: '1000000', RATE_LIMIT_PER_HOUR: '10000000', ...env.gateway },
+  });
   const url = new URL(ADMIN_DATABASE_URL);
   url.pathname = `/${SYSTEM_TEST_DATABASE}`;
   const db = new pg.Pool({ connectionString: url.toString(), max: 2 });
@@ -63,6 +65,3 @@ export const everyRole = async (proof: ProofStack): Promise<Record<Role, Account
     Role,
     Account
   >;
-
-/** A unique name, for fixtures that must not collide with another run's. */
-export const uniqueName = (prefix: string): string => `${prefix} ${randomUUID().slice(0, 8)}`;
