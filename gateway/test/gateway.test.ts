@@ -98,12 +98,13 @@ describe('routing', () => {
     expect(res.body).toEqual({ error: { code: 'NOT_FOUND', message: expect.any(String), requestId: 'lost-1' } });
   });
 
-  it('when the request target cannot be read as a URL, then 400 VALIDATION_FAILED in the contract shape, not a 500', async () => {
+  /**
+   * Writes `head` on a raw socket (every HTTP client would refuse to send what these tests send) and
+   * reads until the gateway has answered and closed the connection.
+   */
+  const rawExchange = (head: string): Promise<string> => {
     const { port } = new URL(gateway.baseUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      // A raw socket: every HTTP client would refuse to send this target. The connection stays open
-      // until the gateway has answered and closed it.
-      const head = `GET //[/api/restaurants HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n`;
+    return new Promise<string>((resolve, reject) => {
       const socket = connect(Number(port), '127.0.0.1', () =>
         socket.write(`${head}X-Forwarded-For: ${randomClientIp()}\r\n\r\n`),
       );
@@ -113,6 +114,10 @@ describe('routing', () => {
       socket.on('end', () => resolve(text));
       socket.on('error', reject);
     });
+  };
+
+  it('when the request target cannot be read as a URL, then 400 VALIDATION_FAILED in the contract shape, not a 500', async () => {
+    const answer = await rawExchange(`GET //[/api/restaurants HTTP/1.1\r\nHost: gateway\r\nConnection: close\r\n`);
 
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: { code: string } };
@@ -120,17 +125,7 @@ describe('routing', () => {
   });
 
   it('when the request line is past what Node parses, then 400 VALIDATION_FAILED in the contract shape, not a bare 431', async () => {
-    const { port } = new URL(gateway.baseUrl);
-    const answer = await new Promise<string>((resolve, reject) => {
-      const socket = connect(Number(port), '127.0.0.1', () =>
-        socket.write(`GET /api/restaurants?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: gateway\r\n\r\n`),
-      );
-      let text = '';
-      socket.setEncoding('utf8');
-      socket.on('data', (chunk: string) => (text += chunk));
-      socket.on('end', () => resolve(text));
-      socket.on('error', reject);
-    });
+    const answer = await rawExchange(`GET /api/restaurants?q=${'x'.repeat(20_000)} HTTP/1.1\r\nHost: gateway\r\n`);
 
     expect(answer).toMatch(/^HTTP\/1\.1 400 /);
     const body = JSON.parse(answer.slice(answer.indexOf('\r\n\r\n') + 4)) as { error: { code: string } };
