@@ -21,6 +21,7 @@ interface ComposeService {
   environment?: Record<string, string>;
   volumes?: string[];
   ports?: string[];
+  /** The start order as Compose merges it (names from docker-compose.yml, conditions from the override). */
   depends_on?: Record<string, { condition: string }>;
   healthcheck?: { test: string[] | string };
   restart?: string;
@@ -35,9 +36,25 @@ interface SwarmDeploy {
   update_config?: { order?: string; failure_action?: string };
 }
 
-const compose = readYaml<{ services: Record<string, ComposeService>; volumes: Record<string, unknown> }>(
-  'docker-compose.yml',
+type StackFile = { services: Record<string, Omit<ComposeService, 'depends_on'> & { depends_on?: string[] }> } & Record<
+  string,
+  unknown
+>;
+/** The stack file, as `docker stack deploy` reads it: `depends_on` as lists of names. */
+const stack = readYaml<StackFile>('docker-compose.yml');
+/** What Compose adds from docker-compose.override.yml: the condition each container waits for. */
+const startOrder = readYaml<{ services: Record<string, Pick<ComposeService, 'depends_on'>> }>(
+  'docker-compose.override.yml',
 );
+const compose: { services: Record<string, ComposeService>; volumes: Record<string, unknown> } = {
+  volumes: stack['volumes'] as Record<string, unknown>,
+  services: Object.fromEntries(
+    Object.entries(stack.services).map(([name, service]) => [
+      name,
+      { ...service, depends_on: startOrder.services[name]?.depends_on },
+    ]),
+  ),
+};
 const services = Object.entries(compose.services);
 const isJob = ([, s]: [string, ComposeService]): boolean => s.restart === 'no';
 const longRunning = services.filter((entry) => !isJob(entry));
@@ -454,6 +471,35 @@ describe('deploy/Dockerfile', () => {
 describe('Docker Swarm (docker stack deploy -c docker-compose.yml food-flow)', () => {
   // Swarm's defaults where a service says nothing: one replica, restarted on any exit, updated stop-first.
   const replicas = (s: ComposeService): number => s.deploy?.replicas ?? 1;
+
+  it('when docker stack deploy reads the file, then it finds only what its schema takes: depends_on as lists', () => {
+    // docker stack deploy validates against the Compose file format 3 schema, where depends_on is a list of
+    // names and the top level holds services, networks, volumes, secrets, configs and x- extensions only.
+    const allowed = ['version', 'services', 'networks', 'volumes', 'secrets', 'configs'];
+    expect(Object.keys(stack).filter((key) => !allowed.includes(key) && !key.startsWith('x-'))).toEqual([]);
+    for (const [name, service] of Object.entries(stack.services)) {
+      const dependsOn: unknown = service.depends_on ?? [];
+      expect(Array.isArray(dependsOn) && dependsOn.every((d) => typeof d === 'string'), name).toBe(true);
+    }
+  });
+
+  it('when Compose adds the start order, then it names exactly what each service of the stack file depends on', () => {
+    expect(Object.keys(startOrder.services).filter((name) => !stack.services[name])).toEqual([]);
+    for (const [name, service] of Object.entries(stack.services)) {
+      expect(Object.keys(startOrder.services[name]?.depends_on ?? {}).sort(), name).toEqual(
+        [...(service.depends_on ?? [])].sort(),
+      );
+    }
+  });
+
+  it.skipIf(!hasCompose)('when Compose merges the two files, then every container waits as the override says', () => {
+    const { status, output } = runCommand('docker-compose', ['config']);
+    expect(status, output).toBe(0);
+    const merged = parse(output) as { services: Record<string, ComposeService> };
+    const waits = Object.entries(compose.services).filter(([, s]) => s.depends_on);
+    expect(waits.length).toBeGreaterThan(10);
+    for (const [name, service] of waits) expect(merged.services[name]?.depends_on, name).toEqual(service.depends_on);
+  });
 
   it.skipIf(!hasCompose)('when Compose reads the file, then it keeps every deploy section Swarm uses', () => {
     const { status, output } = runCommand('docker-compose', ['-f', 'docker-compose.yml', 'config']);
