@@ -2,7 +2,7 @@ import { mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { measure } from './lib/measure.js';
+import { combined, measure, median } from './lib/measure.js';
 import { freePort, startTsProcess, stopProcess, waitUntilReady } from './lib/processes.js';
 import type {
   BaselineResponse,
@@ -121,29 +121,6 @@ async function measureInRounds(
 
 const round = (n: number, digits = 2): number => Math.round(n * 10 ** digits) / 10 ** digits;
 
-/** The middle value (the mean of the two middle ones for an even count). */
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  const upper = sorted[middle] as number;
-  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2;
-}
-
-/** Rounds' measurements as one: the median of each figure, errors added up. */
-function combined(measurements: Measurement[]): Measurement {
-  const servers = measurements.map((m) => m.cpu?.server).filter((cpu): cpu is number => cpu !== undefined);
-  return {
-    rps: median(measurements.map((m) => m.rps)),
-    p50Ms: median(measurements.map((m) => m.p50Ms)),
-    p99Ms: median(measurements.map((m) => m.p99Ms)),
-    errors: measurements.reduce((sum, m) => sum + m.errors, 0),
-    cpu: {
-      load: median(measurements.map((m) => m.cpu?.load ?? 0)),
-      ...(servers.length > 0 ? { server: median(servers) } : {}),
-    },
-  };
-}
-
 type Compare = 'throughput' | 'latency';
 
 const ratioOf = (compare: Compare, m: Measurement, baseline: Measurement): number =>
@@ -218,7 +195,7 @@ async function main(): Promise<void> {
         rounds = await measureInRounds(outcome.target, outcome.baseline, outcome.load, outcome.rounds);
       } else if (outcome.reference) {
         const { reference, measurement, alongside = [] } = outcome;
-        const ratio = ratioOf(outcome.compare, measurement, reference.measurement);
+        const ratio = outcome.ratio ?? ratioOf(outcome.compare, measurement, reference.measurement);
         rows.push(
           row(reference.name, reference.measurement),
           row(scenario.name, measurement, { name: reference.name, ratio }),

@@ -182,6 +182,29 @@ export async function measure(target: Target, load: Load): Promise<Measurement> 
   };
 }
 
+/** The middle value (the mean of the two middle ones for an even count). */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  const upper = sorted[middle] as number;
+  return sorted.length % 2 === 1 ? upper : ((sorted[middle - 1] as number) + upper) / 2;
+}
+
+/** Rounds' measurements as one: the median of each figure, errors added up. */
+export function combined(measurements: Measurement[]): Measurement {
+  const servers = measurements.map((m) => m.cpu?.server).filter((cpu): cpu is number => cpu !== undefined);
+  return {
+    rps: median(measurements.map((m) => m.rps)),
+    p50Ms: median(measurements.map((m) => m.p50Ms)),
+    p99Ms: median(measurements.map((m) => m.p99Ms)),
+    errors: measurements.reduce((sum, m) => sum + m.errors, 0),
+    cpu: {
+      load: median(measurements.map((m) => m.cpu?.load ?? 0)),
+      ...(servers.length > 0 ? { server: median(servers) } : {}),
+    },
+  };
+}
+
 /** Headers that describe one connection or one moment rather than the response; Node sets its own. */
 const NOT_REPLAYED = new Set(['connection', 'keep-alive', 'date', 'content-length', 'transfer-encoding']);
 

@@ -71,6 +71,8 @@ export type ScenarioOutcome =
       baseline?: BaselineResponse;
       /** Instead of the bare servers: a figure of another kind measured in the same run, the ratio's baseline. */
       reference?: NamedMeasurement;
+      /** The ratio, when the scenario took it itself (the median of the ratios of its rounds). */
+      ratio?: number;
       /** Other figures measured at the same time as the scenario's (e.g. reads under its load), each a row. */
       alongside?: NamedMeasurement[];
     }
