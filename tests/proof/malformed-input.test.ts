@@ -5,7 +5,7 @@ import type { ProcessName } from '../system/stack.js';
 import type { Account } from '../system/support.js';
 import { contractKeys, type Endpoint, endpointKey, serviceEndpoints } from './endpoints.js';
 import { errorShapeProblems } from './error-shape.js';
-import { type Callers, malformedDrafts, toRequest } from './malformed-requests.js';
+import { type Callers, type Draft, malformedDrafts, toRequest } from './malformed-requests.js';
 import { everyRole, type ProofStack, type Role, startProofStack } from './proof-stack.js';
 import { settledDigests } from './table-digests.js';
 import { send } from './wire.js';
@@ -42,16 +42,13 @@ afterAll(async () => {
   await proof?.stop();
 });
 
-/** The request a draft stands for, bodies cut short, for reading a counterexample. */
-const readable = (endpoint: Endpoint, draft: Parameters<typeof toRequest>[1]): string => {
-  const req = toRequest(endpoint, draft, callers);
-  const body = req.body && req.body.length > 2000 ? `${req.body.slice(0, 2000)}… (${req.body.length} chars)` : req.body;
-  return JSON.stringify(
-    { flaws: draft.flaws, ...req, body },
+/** The request a draft stands for, with its flaws, long strings cut short, for reading a counterexample. */
+const readable = (endpoint: Endpoint, draft: Draft): string =>
+  JSON.stringify(
+    { flaws: draft.flaws, ...toRequest(endpoint, draft, callers) },
     (_, v: unknown) => (typeof v === 'string' && v.length > 2000 ? `${v.slice(0, 2000)}… (${v.length} chars)` : v),
     2,
   );
-};
 
 describe('generated malformed requests through the gateway', () => {
   it('when the endpoints are read from the services, then every endpoint of the contract is among them', () => {

@@ -15,7 +15,7 @@ import { type Endpoint, fillPath, type JsonSchema, type Parameter } from './endp
 type Key = string | number;
 
 /** One reason the request must be refused, as plain data so a counterexample reads as what was sent. */
-export type Flaw =
+type Flaw =
   | { part: 'body'; kind: 'not-json'; text: string }
   | { part: 'body'; kind: 'not-declared-json'; contentType: string | null }
   | { part: 'body'; kind: 'over-1-mib' }
@@ -89,7 +89,7 @@ function wrongType(schema: JsonSchema): fc.Arbitrary<unknown>[] {
 }
 
 /** Values the schema is bound to refuse. */
-export function badValues(schema: JsonSchema): fc.Arbitrary<unknown>[] {
+function badValues(schema: JsonSchema): fc.Arbitrary<unknown>[] {
   const bad = wrongType(schema);
   const { minimum, maximum } = schema;
   if (schema.type === 'number' || schema.type === 'integer') {
@@ -116,7 +116,7 @@ export function badValues(schema: JsonSchema): fc.Arbitrary<unknown>[] {
 }
 
 /** A value shaped like the schema's; whether it is valid does not matter, the flaws make the request wrong. */
-export function plausible(schema: JsonSchema): fc.Arbitrary<unknown> {
+function plausible(schema: JsonSchema): fc.Arbitrary<unknown> {
   if (schema.enum) return fc.constantFrom(...schema.enum);
   if (schema.anyOf) return fc.oneof(...schema.anyOf.map(plausible));
   const low = schema.minimum ?? -1000;

@@ -10,7 +10,7 @@ import { type Account, register } from '../system/support.js';
  * a minute or two, far past the contract's 100 a minute: the gateway's limits are raised so that what is
  * proven is how each endpoint answers, not the rate limiter (which has tests of its own).
  */
-export const ROLES = ['customer', 'restaurant_owner', 'driver', 'admin'] as const;
+const ROLES = ['customer', 'restaurant_owner', 'driver', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
 
 export interface ProofStack {
@@ -44,7 +44,7 @@ export async function startProofStack(env: Parameters<typeof startStack>[0] = {}
  * A signed-in account of `role`. Nobody can sign up as an admin, so an admin is a customer promoted in the
  * users schema, as `npm run admin:create` does, who then signs in again for a token carrying the role.
  */
-export async function signUp({ stack, db }: ProofStack, role: Role): Promise<Account> {
+async function signUp({ stack, db }: ProofStack, role: Role): Promise<Account> {
   if (role !== 'admin') return register(stack.gatewayUrl, role);
   const account = await register(stack.gatewayUrl, 'customer');
   await db.query(`UPDATE users.users SET role = 'admin' WHERE id = $1`, [account.id]);
@@ -54,7 +54,7 @@ export async function signUp({ stack, db }: ProofStack, role: Role): Promise<Acc
 /** The password `register` gives every account. */
 export const PASSWORD = 'correct-horse-battery';
 
-export async function signIn(stack: Stack, email: string): Promise<string> {
+async function signIn(stack: Stack, email: string): Promise<string> {
   const res = await http('POST', `${stack.gatewayUrl}/api/auth/login`, { body: { email, password: PASSWORD } });
   if (res.status !== 200) throw new Error(`login ${email}: ${res.status} ${JSON.stringify(res.body)}`);
   return res.body.accessToken;

@@ -6,7 +6,7 @@ import { join } from 'node:path';
 /**
  * One sqlmap run against one request, bounded: PostgreSQL's payloads only (the platform's one database),
  * level 1 and risk 1 (no payload that could change data on its own), boolean, error, stacked and time
- * techniques with a one-second delay, a session of its own that starts empty, and `--batch` so it never
+ * techniques with a two-second delay, a session of its own that starts empty, and `--batch` so it never
  * waits for a person.
  */
 export interface SqlmapTarget {
@@ -30,7 +30,12 @@ export interface SqlmapReport {
 }
 
 const TESTED = /parameter '([^']+)' (?:does not seem to be injectable|is not injectable)/g;
-const INJECTABLE = /parameter '([^']+)' (?:is vulnerable|appears to be '[^']*' injectable)/g;
+/**
+ * The injection points of sqlmap's closing summary, which lists only those it confirmed: a hint during the
+ * run ("appears to be … injectable") is checked again and may be dropped as a false positive, as a slow
+ * answer on a busy machine can look like a time-based hit.
+ */
+const INJECTABLE = /^Parameter: (.+) \(.+\)$/gm;
 
 export async function runSqlmap(target: SqlmapTarget): Promise<SqlmapReport> {
   const outputDir = mkdtempSync(join(tmpdir(), 'foodflow-sqlmap-'));
@@ -55,7 +60,7 @@ export async function runSqlmap(target: SqlmapTarget): Promise<SqlmapReport> {
     '--technique',
     target.techniques ?? 'BEST',
     '--time-sec',
-    '1',
+    '2',
     '--timeout',
     '10',
     '--retries',

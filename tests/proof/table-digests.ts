@@ -7,7 +7,7 @@ const SCHEMAS = ['users', 'restaurants', 'orders', 'deliveries'];
  * Each table of every service schema, as its row count and a digest of all its rows: any insert, update
  * or delete shows, not only the ones that move a count or an `updated_at`.
  */
-export async function tableDigests(db: pg.Pool): Promise<Record<string, string>> {
+async function tableDigests(db: pg.Pool): Promise<Record<string, string>> {
   const { rows: tables } = await db.query<{ name: string }>(
     `SELECT format('%I.%I', table_schema, table_name) AS name FROM information_schema.tables
      WHERE table_schema = ANY($1) AND table_type = 'BASE TABLE' ORDER BY 1`,
