@@ -185,7 +185,7 @@ export class Simulation {
   async run(): Promise<SimulationReport> {
     const ticker = setInterval(() => this.options.onProgress?.(this.progress()), 1000);
     const refresher = setInterval(() => void this.refreshSessions(), SESSION_REFRESH_MS);
-    let unfinished = 0;
+    let unfinished: number | undefined;
     try {
       this.cast = await this.assemble();
       for (const driver of this.cast.drivers) void driver.start();
@@ -196,7 +196,8 @@ export class Simulation {
     } finally {
       clearInterval(ticker);
       clearInterval(refresher);
-      unfinished ||= this.inFlight;
+      // Counted before the stop: the orders still under way then end at their next step.
+      unfinished ??= this.inFlight;
       this.stop();
       await Promise.all((this.cast?.drivers ?? []).map((driver) => driver.finish()));
     }
@@ -251,13 +252,16 @@ export class Simulation {
         await this.pause(this.options.kitchenMs);
         expectStatus(`owner ${status}`, await setStatus(this.client, restaurant.owner, orderId, status), 200);
       }
-      await this.follow(customer.account, orderId, deliveredByDriver);
+      try {
+        await this.follow(customer.account, orderId, deliveredByDriver);
+      } finally {
+        this.deliveredBy.delete(orderId);
+      }
       this.delivered += 1;
       this.durationsS.push((Date.now() - placedAt) / 1000);
       this.deliveredOrderIds.push(orderId);
     } catch (err) {
       if (!this.stopped) this.recordError(err);
-      else return;
     } finally {
       this.inFlight -= 1;
     }
@@ -339,11 +343,12 @@ export class Simulation {
   private async assemble(): Promise<Cast> {
     const size = castSize(this.options);
     const restaurants: Restaurant[] = [];
-    for (let i = 0; i < size.restaurants; i++) restaurants.push(await this.restaurant(i, size.restaurants));
+    for (let i = 0; i < size.restaurants && !this.stopped; i++)
+      restaurants.push(await this.restaurant(i, size.restaurants));
     const customers: Customer[] = [];
-    for (let i = 0; i < size.customers; i++) customers.push(await this.customer(i, size.customers));
+    for (let i = 0; i < size.customers && !this.stopped; i++) customers.push(await this.customer(i, size.customers));
     const drivers: Driver[] = [];
-    for (let i = 0; i < size.drivers; i++) {
+    for (let i = 0; i < size.drivers && !this.stopped; i++) {
       const account = await this.account('driver', i);
       drivers.push(new Driver(account, placeAround(i, size.drivers, 1.5), this.client, this, this.options));
     }
@@ -460,9 +465,15 @@ class Driver {
     await this.listen();
     let statuses = ['picked_up', 'assigned'];
     while (!this.simulation.stopped) {
-      for (const delivery of await this.current(statuses)) await this.drive(delivery);
-      // Only a run stopped earlier leaves a delivery picked up and not delivered.
-      statuses = ['assigned'];
+      try {
+        for (const delivery of await this.current(statuses)) await this.drive(delivery);
+        // Only a stopped run, or a step that failed, leaves a delivery picked up and not delivered.
+        statuses = ['assigned'];
+      } catch (err) {
+        // Counted, and the delivery taken up again from where the driver is at the next look.
+        if (!this.simulation.stopped) this.simulation.recordError(err);
+        statuses = ['picked_up', 'assigned'];
+      }
       await Promise.race([
         this.simulation.pause(IDLE_CHECK_MS),
         new Promise<void>((resolve) => {
