@@ -34,7 +34,7 @@ export interface Draft {
   body: unknown;
   flaws: Flaw[];
   /** What may ride along without making the request any less wrong. */
-  noise: { requestId: string | null; query: [string, string] | null };
+  noise: { requestId: string | null; query: [string, string] | null; rawQuery: string | null };
 }
 
 export interface RawRequest {
@@ -249,6 +249,8 @@ function envelopeFlaws(): fc.Arbitrary<Flaw>[] {
       fc.string({ unit: 'grapheme', minLength: 1, maxLength: 200 }),
       fc.json().map((text) => text.slice(0, Math.max(1, text.length - 1))),
       fc.constantFrom('{"a":1,}', "{'a':1}", '{"a":NaN}', '{"a":1}/*c*/', '"text"', '42', 'null', 'true', '{"a":'),
+      // Nested deeper than any parser should recurse, and never closed.
+      fc.constantFrom('['.repeat(100_000), '{"a":'.repeat(20_000)),
     )
     .filter((text) => !parsesAsJsonBody(text));
   return [
@@ -307,6 +309,8 @@ export function malformedDrafts(endpoint: Endpoint, callers: Callers): fc.Arbitr
     noise: fc.record({
       requestId: fc.option(printable(1, 200)),
       query: fc.option(fc.tuple(tilde(10), fc.string({ maxLength: 20 }))),
+      // Sent as it is: percent signs that decode to nothing, or to invalid UTF-8.
+      rawQuery: fc.option(fc.constantFrom('%', '%zz', '%E0%A4%A', '%00', '%C0%AF', '%ff%fe', '&&&', '==', '%2e%2e%2f')),
     }),
   });
 }
@@ -358,6 +362,7 @@ export function toRequest(endpoint: Endpoint, draft: Draft, callers: Callers): R
     text ??= JSON.stringify(body === undefined ? {} : body);
   else contentType = null;
   if (draft.noise.query) query.push(draft.noise.query.map(encode).join('='));
+  if (draft.noise.rawQuery) query.push(`~raw=${draft.noise.rawQuery}`);
   const headers: Record<string, string> = {};
   if (contentType) headers['content-type'] = contentType;
   if (authorization) headers['authorization'] = authorization;
