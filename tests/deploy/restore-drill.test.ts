@@ -89,20 +89,41 @@ const everyRow = () =>
     return content;
   });
 
-/** Every Redis key with its value in Redis' own serialization and whether it expires. */
-async function everyKey(): Promise<Record<string, { value: string; expires: boolean }>> {
+/**
+ * A key's value as its commands read it. Not DUMP's bytes: a hash stored as a hash table serializes in its
+ * table's order, which a restore that inserts the same fields may change.
+ */
+async function valueOf(key: string): Promise<unknown> {
+  const type = await redis.type(key);
+  switch (type) {
+    case 'string':
+      return { type, value: await redis.get(key) };
+    case 'hash':
+      return { type, value: Object.entries(await redis.hgetall(key)).sort(([a], [b]) => a.localeCompare(b)) };
+    case 'set':
+      return { type, value: (await redis.smembers(key)).sort() };
+    case 'zset':
+      return { type, value: await redis.zrange(key, 0, -1, 'WITHSCORES') };
+    case 'list':
+      return { type, value: await redis.lrange(key, 0, -1) };
+    case 'stream':
+      return { type, value: await redis.xrange(key, '-', '+') };
+    default:
+      throw new Error(`The drill does not compare Redis values of type ${type} (${key})`);
+  }
+}
+
+/** Every Redis key with its value and whether it expires. */
+async function everyKey(): Promise<Record<string, { value: unknown; expires: boolean }>> {
   const keys = (await redis.keys('*')).sort();
   const entries = await Promise.all(
-    keys.map(async (key) => {
-      const [value, ttl] = await Promise.all([redis.dumpBuffer(key), redis.pttl(key)]);
-      return [key, { value: value!.toString('base64'), expires: ttl > 0 }] as const;
-    }),
+    keys.map(async (key) => [key, { value: await valueOf(key), expires: (await redis.pttl(key)) > 0 }] as const),
   );
   return Object.fromEntries(entries);
 }
 
 let rowsBefore: Record<string, unknown[]>;
-let keysBefore: Record<string, { value: string; expires: boolean }>;
+let keysBefore: Record<string, { value: unknown; expires: boolean }>;
 let orderIds: string[];
 let cartOwner: string;
 let backupPath: string;
