@@ -16,6 +16,7 @@ import {
   createLogger,
   createMetrics,
   contextFrom,
+  currentTraceCarrier,
   Database,
   deadLetterQueue,
   DEFAULT_RETRY_DELAYS_MS,
@@ -27,6 +28,7 @@ import {
   OutboxRelay,
   PoisonMessageError,
   retryQueue,
+  type TraceCarrier,
 } from '@foodflow/platform';
 import { eventually, metricValue } from '@foodflow/platform/testing';
 import { registerTracerProvider } from '../src/tracing/tracer-provider.js';
@@ -52,9 +54,14 @@ let broker: Broker;
 let amqp: amqplib.ChannelModel;
 let channel: amqplib.Channel;
 
-/** The up parts of the orders schema's platform migrations: inbox, outbox (with its trace context), the trigger function. */
+/** The up parts of the orders schema's platform migrations: inbox, outbox (with its trace columns), trigger function. */
 function platformDdl(): string {
-  return ['1732500000000_platform.sql', '1732500003000_outbox_trace_context.sql']
+  const files = [
+    '1732500000000_platform.sql',
+    '1732500003000_outbox_trace_context.sql',
+    '1732500004000_outbox_trace_link.sql',
+  ];
+  return files
     .map((file) => readFileSync(new URL(`../../../db/migrations/orders/${file}`, import.meta.url), 'utf8'))
     .map((sql) => sql.split('-- Down Migration')[0] ?? '')
     .join('\n');
@@ -119,6 +126,16 @@ describe('transactional outbox', () => {
     } finally {
       await relay.stop();
     }
+  });
+
+  it('when tracing is off, then an event about a workflow that kept a trace is written without any', async () => {
+    const event = createEvent('platformtest.workflow_off', {});
+    const workflow = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
+    await db.transaction((client) =>
+      appendToOutbox(client, { channel: 'platform_test_elsewhere', trace: workflow }, event),
+    );
+    const { rows } = await db.query('SELECT trace_context, trace_link FROM outbox WHERE id = $1', [event.id]);
+    expect(rows).toEqual([{ trace_context: null, trace_link: null }]);
   });
 
   it('when the transaction rolls back, then its events are never published', async () => {
@@ -637,6 +654,109 @@ describe('trace context through the outbox and the broker', () => {
     expect(handled).toEqual([ids(processed!.spanContext())]);
     const line = JSON.parse(logged.trim()) as { trace?: { id: string }; span?: { id: string } };
     expect(line).toMatchObject({ trace: { id: traceId }, span: { id: processed!.spanContext().spanId } });
+  });
+
+  /** Runs `work` in a span of a trace of its own, as a request would; returns the span's context as headers. */
+  const inRequest = async (name: string, work: () => Promise<void> = async () => undefined): Promise<TraceCarrier> => {
+    let carrier: TraceCarrier | null = null;
+    await inSpan({ name, kind: SpanKind.SERVER }, async () => {
+      carrier = currentTraceCarrier();
+      await work();
+    });
+    return carrier!;
+  };
+  const startRelay = async (): Promise<void> => {
+    const relay = new OutboxRelay({ db, broker, logger, channel: 'platform_test_outbox' });
+    await relay.start();
+    stopping.push(relay);
+  };
+  const linkIds = (span: { links: { context: SpanContext }[] } | undefined) => span?.links.map((l) => ids(l.context));
+
+  it("when an event about a workflow is written by a request of another trace, then its publishing and handling continue the workflow's trace, and the publishing and the request link to each other", async () => {
+    const key = 'platformtest.workflow_step';
+    const handled: { traceId: string; spanId: string }[] = [];
+    await consume(key, async () => {
+      handled.push(activeSpanIds()!);
+    });
+    await startRelay();
+
+    const workflow = await inRequest('checkout');
+    const event = createEvent(key, { n: 3 });
+    await inRequest('confirm', () =>
+      db.transaction((client) => appendToOutbox(client, { channel: 'platform_test_outbox', trace: workflow }, event)),
+    );
+    await eventually(async () => (handled.length === 1 ? true : undefined));
+
+    const [checkout] = spanNamed('checkout');
+    const [confirm] = spanNamed('confirm');
+    const [publish] = spanNamed(`publish ${key}`);
+    const [processed] = spanNamed(`process ${key}`);
+    expect(confirm!.spanContext().traceId).not.toBe(checkout!.spanContext().traceId);
+    expect(ids(publish?.parentSpanContext)).toEqual(ids(checkout!.spanContext()));
+    expect(linkIds(publish)).toEqual([ids(confirm!.spanContext())]);
+    expect(linkIds(confirm)).toEqual([ids(checkout!.spanContext())]);
+    expect(ids(processed?.parentSpanContext)).toEqual(ids(publish!.spanContext()));
+    expect(handled).toEqual([ids(processed!.spanContext())]);
+    const { rows } = await db.query('SELECT trace_context, trace_link FROM outbox WHERE id = $1', [event.id]);
+    expect(rows[0]).toEqual({ trace_context: workflow, trace_link: expect.objectContaining({}) });
+    expect(trace.getSpanContext(contextFrom(rows[0]?.trace_link))?.spanId).toBe(confirm!.spanContext().spanId);
+  });
+
+  it("when an event about a workflow is written inside the workflow's trace (handling one of its events), then it continues from there, unlinked", async () => {
+    const key = 'platformtest.workflow_followup';
+    const handled: string[] = [];
+    await consume(key, async (event) => {
+      handled.push(event.id);
+    });
+    await startRelay();
+
+    let handling: TraceCarrier | undefined;
+    await inRequest('checkout', async () => {
+      const workflow = currentTraceCarrier();
+      await inSpan({ name: 'handling', kind: SpanKind.CONSUMER }, async () => {
+        handling = currentTraceCarrier()!;
+        await db.transaction((client) =>
+          appendToOutbox(client, { channel: 'platform_test_outbox', trace: workflow }, createEvent(key, { n: 4 })),
+        );
+      });
+    });
+    await eventually(async () => (handled.length === 1 ? true : undefined));
+
+    const [publish] = spanNamed(`publish ${key}`);
+    expect(ids(publish?.parentSpanContext)).toEqual(ids(trace.getSpanContext(contextFrom(handling))));
+    expect(publish?.links).toEqual([]);
+    expect(spanNamed('handling')[0]?.links).toEqual([]);
+  });
+
+  it('when a workflow kept no trace, or a row was written by the earlier release (no link column), then the event continues the trace it was written in', async () => {
+    const key = 'platformtest.workflow_untraced';
+    const handled: string[] = [];
+    await consume(key, async (event) => {
+      handled.push(event.id);
+    });
+    const untracedWorkflow = createEvent(key, { n: 5 });
+    const earlierRelease = createEvent(key, { n: 6 });
+    const writer = await inRequest('change', async () => {
+      await db.transaction((client) =>
+        appendToOutbox(client, { channel: 'platform_test_outbox', trace: null }, untracedWorkflow),
+      );
+      await db.query('INSERT INTO outbox (id, type, payload, created_at, trace_context) VALUES ($1, $2, $3, $4, $5)', [
+        earlierRelease.id,
+        key,
+        JSON.stringify(earlierRelease),
+        earlierRelease.occurredAt,
+        currentTraceCarrier(),
+      ]);
+    });
+    await startRelay();
+    await eventually(async () => (handled.length === 2 ? true : undefined));
+
+    const published = spanNamed(`publish ${key}`);
+    expect(published.map((span) => ids(span.parentSpanContext))).toEqual([
+      ids(trace.getSpanContext(contextFrom(writer))),
+      ids(trace.getSpanContext(contextFrom(writer))),
+    ]);
+    expect(published.map((span) => span.links)).toEqual([[], []]);
   });
 
   it('when a handling fails and is retried, then each attempt continues the trace of the publishing, the failed one marked', async () => {

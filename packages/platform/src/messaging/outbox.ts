@@ -6,7 +6,9 @@ import type { Metrics } from '../metrics/metrics.js';
 import {
   contextFrom,
   currentTraceCarrier,
+  eventTrace,
   inSpan,
+  linksTo,
   outsideTrace,
   SpanKind,
   type TraceCarrier,
@@ -19,20 +21,28 @@ import type { Broker } from './broker.js';
  * to RabbitMQ and marks them published only after the broker confirms. A crash between the two
  * republishes the event, which consumers absorb by deduplicating on the event id.
  *
- * Each row keeps the trace context it was written in (`trace_context`, W3C headers; null when tracing is
- * off): the relay publishes later, from a batch of its own, and carries the trace on from there.
+ * Each row keeps the trace context its publishing continues (`trace_context`, W3C headers; null when
+ * tracing is off): the relay publishes later, from a batch of its own, and carries the trace on from there.
+ * That is the context the row was written in, or, for an event about a workflow that keeps a trace of its
+ * own (an order's), that trace, with the span that caused the event kept in `trace_link` (see `eventTrace`).
  *
  * The `outbox` table lives in each service's own schema (reached through the role's search_path).
  */
-export async function appendToOutbox(client: Queryable, channel: string, ...events: EventEnvelope[]): Promise<void> {
+export async function appendToOutbox(
+  client: Queryable,
+  target: string | OutboxTarget,
+  ...events: EventEnvelope[]
+): Promise<void> {
   if (events.length === 0) return;
+  const { channel, trace } = typeof target === 'string' ? { channel: target, trace: null } : target;
+  const { parent, cause } = eventTrace(trace);
   // The notification is delivered to listeners only when the transaction commits, which is exactly when
   // the rows become visible.
   await client.query({
     name: 'outbox.append',
     text: `WITH appended AS (
-             INSERT INTO outbox (id, type, payload, created_at, trace_context)
-             SELECT e.id, e.type, e.payload, e.created_at, $3::jsonb
+             INSERT INTO outbox (id, type, payload, created_at, trace_context, trace_link)
+             SELECT e.id, e.type, e.payload, e.created_at, $3::jsonb, $4::jsonb
                FROM jsonb_to_recordset($1::jsonb) AS e(id uuid, type text, payload jsonb, created_at timestamptz)
              RETURNING 1
            )
@@ -40,14 +50,24 @@ export async function appendToOutbox(client: Queryable, channel: string, ...even
     values: [
       JSON.stringify(events.map((e) => ({ id: e.id, type: e.type, payload: e, created_at: e.occurredAt }))),
       channel,
-      currentTraceCarrier(),
+      parent,
+      cause,
     ],
   });
 }
 
+/** Where `appendToOutbox` writes: the channel that wakes the relay, and the workflow the events are about. */
+export interface OutboxTarget {
+  /** The LISTEN/NOTIFY channel, e.g. `orders_outbox`. */
+  channel: string;
+  /** The trace context the workflow kept from its start, which its events continue (null: none kept). */
+  trace: TraceCarrier | null;
+}
+
 /**
- * Publishes an outbox row in a producer span continuing the trace the row was written in; the message
- * carries that span's context in its headers, for the consumers to continue.
+ * Publishes an outbox row in a producer span continuing the row's trace, linked to the span that caused
+ * it when that one is in another trace; the message carries the producer span's context in its headers,
+ * for the consumers to continue.
  */
 function publishTraced(broker: Broker, row: OutboxRow): Promise<void> {
   const event = row.payload;
@@ -56,6 +76,7 @@ function publishTraced(broker: Broker, row: OutboxRow): Promise<void> {
       name: `publish ${event.type}`,
       kind: SpanKind.PRODUCER,
       parent: contextFrom(row.trace_context),
+      links: linksTo(row.trace_link),
       attributes: {
         'messaging.system': 'rabbitmq',
         'messaging.operation.type': 'send',
@@ -92,6 +113,7 @@ interface OutboxRow {
   payload: EventEnvelope;
   created_at: Date;
   trace_context: TraceCarrier | null;
+  trace_link: TraceCarrier | null;
 }
 
 /**
@@ -203,9 +225,9 @@ export class OutboxRelay {
                                 ORDER BY seq
                                 LIMIT $1
                                 FOR UPDATE SKIP LOCKED)
-                  RETURNING seq, id, type, payload, created_at, trace_context
+                  RETURNING seq, id, type, payload, created_at, trace_context, trace_link
                )
-               SELECT id, type, payload, created_at, trace_context FROM claimed ORDER BY seq`,
+               SELECT id, type, payload, created_at, trace_context, trace_link FROM claimed ORDER BY seq`,
         values: [batchSize],
       });
       if (rows.length === 0) return 0;

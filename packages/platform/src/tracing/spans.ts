@@ -2,6 +2,7 @@ import {
   type Attributes,
   type Context,
   context,
+  type Link,
   propagation,
   ROOT_CONTEXT,
   type Span,
@@ -46,6 +47,39 @@ export function contextFrom(carrier: Record<string, unknown> | null | undefined)
   });
 }
 
+/** A link to the span `carrier` describes, or none when it describes none. */
+export function linksTo(carrier: Record<string, unknown> | null | undefined): Link[] {
+  const linked = trace.getSpanContext(contextFrom(carrier));
+  return linked && trace.isSpanContextValid(linked) ? [{ context: linked }] : [];
+}
+
+/** Where an event written now goes in the traces: the context its publishing continues, and what caused it. */
+export interface EventTrace {
+  parent: TraceCarrier | null;
+  /** The span that caused the event when it is in another trace than `parent`, linked from the publishing. */
+  cause: TraceCarrier | null;
+}
+
+/**
+ * The trace of an event about a long-running workflow (an order, from its checkout to its delivery): the
+ * workflow's own trace, `workflow` (the context it kept from its start), so everything the event causes
+ * descends from that start. The request or message that caused it keeps its own trace; the two are linked
+ * both ways: the publishing links to the cause (through `cause`), and the cause's span, active now, links to
+ * the workflow. Work already inside the workflow's trace (a consumer of its events) simply continues; a
+ * workflow that kept no context (started before it was kept, or untraced) leaves the event where it is written.
+ */
+export function eventTrace(workflow: TraceCarrier | null | undefined): EventTrace {
+  const current = currentTraceCarrier();
+  const [own] = linksTo(workflow);
+  if (!own || !workflow) return { parent: current, cause: null };
+  const active = trace.getActiveSpan();
+  const cause = active?.spanContext();
+  if (!active || !cause || !trace.isSpanContextValid(cause)) return { parent: workflow, cause: null };
+  if (cause.traceId === own.context.traceId) return { parent: current, cause: null };
+  active.addLink(own);
+  return { parent: workflow, cause: current };
+}
+
 /** Runs `work` outside any trace: background work that a request merely woke must not join its trace. */
 export const outsideTrace = <T>(work: () => T): T => context.with(ROOT_CONTEXT, work);
 
@@ -55,6 +89,8 @@ export interface SpanSpec {
   attributes?: Attributes;
   /** The context the span continues; the active one when omitted. */
   parent?: Context;
+  /** Spans of other traces this one follows from (or leads to). */
+  links?: Link[];
 }
 
 const failed = (span: Span, err: unknown): void => {
@@ -70,7 +106,7 @@ export function recordFailure(err: unknown): void {
 
 /** Runs `work` inside a new span (active for everything it starts), ended when the work settles. */
 export function inSpan<T>(spec: SpanSpec, work: () => Promise<T>): Promise<T> {
-  const options = { kind: spec.kind, attributes: spec.attributes };
+  const options = { kind: spec.kind, attributes: spec.attributes, links: spec.links };
   return tracer.startActiveSpan(spec.name, options, spec.parent ?? context.active(), async (span) => {
     try {
       return await work();
