@@ -12,6 +12,8 @@ export interface CollectedSpan {
   spanId: string;
   parentSpanId: string | undefined;
   attributes: Record<string, unknown>;
+  /** Spans of other traces this one is linked to. */
+  links: { traceId: string; spanId: string }[];
 }
 
 /** OTLP's span kinds, as numbered on the wire. */
@@ -39,6 +41,7 @@ interface OtlpExport {
         spanId: string;
         parentSpanId?: string;
         attributes?: OtlpAttribute[];
+        links?: { traceId: string; spanId: string }[];
       }[];
     }[];
   }[];
@@ -87,6 +90,7 @@ export async function startTraceCollector(): Promise<TraceCollector> {
               spanId: span.spanId,
               parentSpanId: span.parentSpanId || undefined,
               attributes: attributesOf(span.attributes),
+              links: (span.links ?? []).map(({ traceId, spanId }) => ({ traceId, spanId })),
             });
           }
         }

@@ -1,13 +1,15 @@
+import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { eventually } from '@foodflow/platform/testing';
+import { eventually, http } from '@foodflow/platform/testing';
 import { type ProcessName, startStack, type Stack } from './stack.js';
-import { connectSocket, openRestaurant, placeOrder, register, saveAddress } from './support.js';
+import { CITY, connectSocket, openRestaurant, placeOrder, register, saveAddress, setStatus } from './support.js';
 import { type CollectedSpan, SPAN_KIND, startTraceCollector, type TraceCollector } from './trace-collector.js';
 
 /**
  * Tracing across the whole stack: every process runs as in production, started with its tracing, and
  * exports its spans over OTLP/HTTP to a receiver in this test, as it would to Jaeger. One checkout must
- * come back as one trace, each span's parent among the others, from the gateway to the socket push.
+ * come back as one trace, each span's parent among the others, from the gateway to the socket push; and
+ * one order, from its checkout to its delivery, as one trace too, linked to the requests that moved it.
  */
 let stack: Stack;
 let collector: TraceCollector;
@@ -33,6 +35,22 @@ function ancestry(span: CollectedSpan, byId: Map<string, CollectedSpan>): Collec
   }
   return chain;
 }
+
+/** The path a gateway span served. */
+const pathOf = (span: CollectedSpan): unknown => span.attributes['http.target'] ?? span.attributes['url.path'];
+
+/** The services that consume each event of an order's life, by how many consumers receive it. */
+const CONSUMERS: Record<string, number> = {
+  'order.created': 2,
+  'order.confirmed': 1,
+  'order.preparing': 1,
+  'order.ready': 2,
+  'delivery.assigned': 2,
+  'delivery.picked_up': 2,
+  'order.picked_up': 1,
+  'delivery.delivered': 2,
+  'order.delivered': 1,
+};
 
 describe('tracing', () => {
   it('when a customer checks out, then gateway, order, PostgreSQL, Redis, outbox, broker, consumers and the push to the owner are one connected trace', async () => {
@@ -114,5 +132,143 @@ describe('tracing', () => {
     });
 
     ownerSocket.socket.disconnect();
+  });
+
+  it("when an order goes from checkout to its delivery, then every event, its handling and the status pushes are the checkout's trace, and the owner's and driver's requests are traces of their own linked both ways", async () => {
+    const api = stack.gatewayUrl;
+    const [owner, customer, driver] = await Promise.all([
+      register(api, 'restaurant_owner'),
+      register(api, 'customer'),
+      register(api, 'driver'),
+    ]);
+    const { itemIds } = await openRestaurant(api, owner);
+    const addressId = await saveAddress(api, customer);
+    // Online before the order is ready, so the delivery is assigned while its readiness is handled.
+    const online = await http('PUT', `${api}/api/drivers/availability`, {
+      token: driver.token,
+      body: { online: true, location: { lat: CITY.lat + 0.001, lng: CITY.lng } },
+    });
+    expect(online.status).toBe(200);
+
+    // The checkout continues a trace of the test's own, so the order's trace is known before it exists.
+    const orderTrace = randomBytes(16).toString('hex');
+    const caller = randomBytes(8).toString('hex');
+    const order = await placeOrder(api, customer, addressId, itemIds, { traceparent: `00-${orderTrace}-${caller}-01` });
+    const tracker = await connectSocket(api, customer.token);
+    const pushed = (status: string) =>
+      eventually(async () => tracker.received.find((m) => m.event === 'status_change' && m.payload.status === status));
+    expect(await tracker.socket.timeout(5000).emitWithAck('track', { orderId: order.id })).toMatchObject({ ok: true });
+    for (const status of ['confirmed', 'preparing', 'ready']) {
+      expect((await setStatus(api, owner, order.id, status)).status).toBe(200);
+    }
+    const deliveryId: string = (await pushed('assigned')).payload.deliveryId;
+    for (const status of ['picked_up', 'delivered']) {
+      const moved = await http('PUT', `${api}/api/deliveries/${deliveryId}/status`, {
+        token: driver.token,
+        body: { status },
+      });
+      expect(moved.status).toBe(200);
+      await pushed(status);
+    }
+
+    // Everything has arrived once each event's publishing and every handling of it has, and so has each
+    // request the publishing links to, whose gateway span ends last.
+    const published = (spans: CollectedSpan[]) =>
+      Object.keys(CONSUMERS).map((type) =>
+        spans.find((s) => s.name === `publish ${type}` && (type !== 'order.created' || s.traceId === orderTrace)),
+      );
+    const handlings = (publish: CollectedSpan, spans: CollectedSpan[]) =>
+      spans.filter(
+        (s) =>
+          s.name === `process ${publish.attributes['messaging.rabbitmq.destination.routing_key']}` &&
+          s.attributes['messaging.message.id'] === publish.attributes['messaging.message.id'],
+      );
+    const gatewayRoot = (traceId: string) =>
+      collector.trace(traceId).find((s) => s.service === 'gateway' && s.kind === SPAN_KIND.server && !s.parentSpanId);
+    const publishes = await eventually(async () => {
+      const spans = collector.spans();
+      const found = published(spans);
+      const complete = found.every(
+        (publish) =>
+          publish &&
+          handlings(publish, spans).length ===
+            CONSUMERS[String(publish.attributes['messaging.rabbitmq.destination.routing_key'])] &&
+          publish.links.every((link) => gatewayRoot(link.traceId)),
+      );
+      return complete ? (found as CollectedSpan[]) : undefined;
+    }, 20_000);
+
+    const spans = collector.trace(orderTrace);
+    const byId = new Map(spans.map((span) => [span.spanId, span]));
+    // One connected trace: the only span whose parent is not in it is the checkout, continuing the test's.
+    expect(spans.filter((span) => !byId.has(span.parentSpanId ?? ''))).toMatchObject([
+      { service: 'gateway', kind: SPAN_KIND.server, parentSpanId: caller },
+    ]);
+    const underCheckout = (span: CollectedSpan) =>
+      ancestry(span, byId).some(
+        (s) => s.service === 'order-service' && s.kind === SPAN_KIND.server && s.name.startsWith('POST'),
+      );
+
+    for (const publish of publishes) {
+      const type = String(publish.attributes['messaging.rabbitmq.destination.routing_key']);
+      expect(publish.traceId, type).toBe(orderTrace);
+      expect(underCheckout(publish), type).toBe(true);
+      for (const handling of handlings(publish, collector.spans())) {
+        expect(handling, type).toMatchObject({ traceId: orderTrace, parentSpanId: publish.spanId });
+      }
+    }
+
+    // Each status the hub pushes is pushed while its event is handled, in the trace.
+    const hubHandling = (type: string) =>
+      spans.find(
+        (s) => s.name === `process ${type}` && s.attributes['messaging.destination.name'] === 'notification_queue',
+      );
+    for (const type of [
+      'order.created',
+      'order.confirmed',
+      'order.preparing',
+      'order.ready',
+      'delivery.assigned',
+      'order.picked_up',
+      'order.delivered',
+    ]) {
+      const handling = hubHandling(type);
+      expect(
+        spans.some((s) => s.name === 'emit status_change' && s.parentSpanId === handling?.spanId),
+        type,
+      ).toBe(true);
+    }
+
+    // The steps people made are requests of their own traces, linked both ways with the order's.
+    const requestsBy = {
+      'order.confirmed': `/api/orders/${order.id}/status`,
+      'order.preparing': `/api/orders/${order.id}/status`,
+      'order.ready': `/api/orders/${order.id}/status`,
+      'delivery.picked_up': `/api/deliveries/${deliveryId}/status`,
+      'delivery.delivered': `/api/deliveries/${deliveryId}/status`,
+    };
+    for (const [type, path] of Object.entries(requestsBy)) {
+      const publish = publishes.find((p) => p.name === `publish ${type}`)!;
+      expect(publish.links, type).toHaveLength(1);
+      const [link] = publish.links;
+      expect(link!.traceId, type).not.toBe(orderTrace);
+      const cause = collector.trace(link!.traceId).find((s) => s.spanId === link!.spanId);
+      expect(cause?.links, type).toEqual([{ traceId: orderTrace, spanId: publish.parentSpanId }]);
+      expect(pathOf(gatewayRoot(link!.traceId)!), type).toBe(path);
+    }
+    // What the events caused, rather than people, has no link.
+    for (const type of ['order.created', 'delivery.assigned', 'order.picked_up', 'order.delivered']) {
+      expect(publishes.find((p) => p.name === `publish ${type}`)?.links, type).toEqual([]);
+    }
+
+    // The payment is captured while the order service handles the delivery, in the order's trace.
+    const capture = spans.find(
+      (s) =>
+        s.service === 'order-service' &&
+        String(s.attributes['db.query.text'] ?? s.attributes['db.statement']).startsWith('UPDATE payments'),
+    );
+    expect(capture && ancestry(capture, byId).map((s) => s.name)).toContain('process delivery.delivered');
+
+    tracker.socket.disconnect();
   });
 });

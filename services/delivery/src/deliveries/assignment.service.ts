@@ -1,4 +1,4 @@
-import type { Database, Logger, PoolClient } from '@foodflow/platform';
+import { type Database, inSpan, type Logger, type PoolClient, SpanKind } from '@foodflow/platform';
 import type { DriverPresence } from '../drivers/driver-presence.js';
 import { announce } from './delivery-events.js';
 import type { DeliveryMetrics } from './delivery-metrics.js';
@@ -70,6 +70,8 @@ export class AssignmentService {
   /**
    * The safety net behind the event-driven paths: a driver who came online while an order was becoming
    * ready on another instance may have missed it; this hands out what still waits to whoever is free.
+   * Handing out is a trace of its own (none while nothing waits or nobody is free), which each delivery it
+   * assigns links to.
    */
   async sweep(): Promise<number> {
     const { db, deliveries, presence } = this.deps;
@@ -77,12 +79,15 @@ export class AssignmentService {
     const online = await presence.onlineDriverIds();
     if (online.length === 0) return 0;
     const busy = await deliveries.busyDrivers(db, online);
-    let count = 0;
-    for (const driverId of online) {
-      if (busy.has(driverId)) continue;
-      if (await this.assignWaitingTo(driverId)) count += 1;
-    }
-    return count;
+    const free = online.filter((driverId) => !busy.has(driverId));
+    if (free.length === 0) return 0;
+    return inSpan({ name: 'sweep waiting deliveries', kind: SpanKind.INTERNAL }, async () => {
+      let count = 0;
+      for (const driverId of free) {
+        if (await this.assignWaitingTo(driverId)) count += 1;
+      }
+      return count;
+    });
   }
 
   /** The savepoint keeps a race lost to another instance (a unique violation) from aborting the whole transaction. */

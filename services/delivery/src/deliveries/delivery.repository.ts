@@ -1,4 +1,4 @@
-import type { Database, DeliveryStatus, LatLng } from '@foodflow/platform';
+import type { Database, DeliveryStatus, LatLng, TraceCarrier } from '@foodflow/platform';
 
 /** A pool (`Database`) or a transaction's client: anything that runs a parameterized statement. */
 export type Sql = Pick<Database, 'query'>;
@@ -39,6 +39,11 @@ export interface DeliveryRecord {
   lastLocation: LocationFix | null;
 }
 
+/** A delivery as a step left it, with its order's trace (kept by the order's copy) for the step's event. */
+export interface SteppedDelivery extends DeliveryRecord {
+  orderTrace: TraceCarrier | null;
+}
+
 interface DeliveryRow {
   id: string;
   order_id: string;
@@ -59,6 +64,7 @@ interface DeliveryRow {
   last_heading?: number | null;
   last_speed_kmh?: number | null;
   last_at?: Date | null;
+  order_trace?: TraceCarrier | null;
 }
 
 const toRecord = (row: DeliveryRow): DeliveryRecord => ({
@@ -86,6 +92,12 @@ const toRecord = (row: DeliveryRow): DeliveryRecord => ({
         }
       : null,
 });
+
+const toStepped = (row: DeliveryRow): SteppedDelivery => ({ ...toRecord(row), orderTrace: row.order_trace ?? null });
+
+/** What a step's statement returns: the delivery as it left it, and its order's trace. */
+const RETURNING_STEPPED = `RETURNING *,
+  (SELECT o.trace_context FROM orders o WHERE o.id = deliveries.order_id) AS order_trace`;
 
 const ACTIVE = `status IN ('assigned', 'picked_up')`;
 
@@ -219,14 +231,14 @@ export class DeliveryRepository {
    * Gives a waiting delivery to a driver. The partial unique index on active deliveries per driver
    * rejects a second one (unique violation), whichever instance tries.
    */
-  async assign(db: Sql, id: string, driver: { id: string; firstName: string }): Promise<DeliveryRecord | undefined> {
+  async assign(db: Sql, id: string, driver: { id: string; firstName: string }): Promise<SteppedDelivery | undefined> {
     const { rows } = await db.query<DeliveryRow>(
       `UPDATE deliveries SET status = 'assigned', driver_id = $2, driver_first_name = $3, assigned_at = now()
         WHERE id = $1 AND status = 'awaiting_driver'
-        RETURNING *`,
+        ${RETURNING_STEPPED}`,
       [id, driver.id, driver.firstName],
     );
-    return rows[0] && toRecord(rows[0]);
+    return rows[0] && toStepped(rows[0]);
   }
 
   /** Moves the driver's delivery one step (compare-and-set on the current status). */
@@ -236,15 +248,15 @@ export class DeliveryRepository {
     driverId: string,
     from: DeliveryStatus,
     to: 'picked_up' | 'delivered',
-  ): Promise<DeliveryRecord | undefined> {
+  ): Promise<SteppedDelivery | undefined> {
     const stamp = to === 'picked_up' ? 'picked_up_at' : 'delivered_at';
     const { rows } = await db.query<DeliveryRow>(
       `UPDATE deliveries SET status = $4, ${stamp} = now()
         WHERE id = $1 AND driver_id = $2 AND status = $3
-        RETURNING *`,
+        ${RETURNING_STEPPED}`,
       [id, driverId, from, to],
     );
-    return rows[0] && toRecord(rows[0]);
+    return rows[0] && toStepped(rows[0]);
   }
 
   /** Cancels the order's delivery unless it is already over; returns it as it was cancelled. */

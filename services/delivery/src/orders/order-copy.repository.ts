@@ -1,4 +1,4 @@
-import type { OrderRef, OrderStatus } from '@foodflow/platform';
+import { currentTraceCarrier, type OrderRef, type OrderStatus } from '@foodflow/platform';
 import type { Sql } from '../deliveries/delivery.repository.js';
 
 /** How far along an order is; events may arrive out of order, and the copy only ever moves forward. */
@@ -51,15 +51,25 @@ export class OrderCopyRepository {
 
   /**
    * Creates the copy or moves it forward to `status`; a status older than the copy's is ignored. Returns
-   * whether `status` is current: false when the copy had already moved past it (a late event).
+   * whether `status` is current: false when the copy had already moved past it (a late event). A new copy
+   * keeps the trace of the event that made it, which is the order's (every event about an order continues
+   * the trace of its checkout), for the delivery's own events.
    */
   async recordStatus(db: Sql, ref: OrderRef, status: OrderStatus): Promise<boolean> {
     await db.query(
-      `INSERT INTO orders (id, customer_id, restaurant_id, restaurant_owner_id, status, status_rank)
-       VALUES ($1, $2, $3, $4, $5, $6)
+      `INSERT INTO orders (id, customer_id, restaurant_id, restaurant_owner_id, status, status_rank, trace_context)
+       VALUES ($1, $2, $3, $4, $5, $6, $7)
        ON CONFLICT (id) DO UPDATE SET status = EXCLUDED.status, status_rank = EXCLUDED.status_rank
         WHERE orders.status_rank < EXCLUDED.status_rank`,
-      [ref.orderId, ref.customerId, ref.restaurantId, ref.restaurantOwnerId, status, STATUS_RANK[status]],
+      [
+        ref.orderId,
+        ref.customerId,
+        ref.restaurantId,
+        ref.restaurantOwnerId,
+        status,
+        STATUS_RANK[status],
+        currentTraceCarrier(),
+      ],
     );
     // The upsert locked the row, so this reads the copy as this transaction leaves it.
     const { rows } = await db.query<{ status: OrderStatus }>('SELECT status FROM orders WHERE id = $1', [ref.orderId]);

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { AppError, type Database, type Logger, type OrderLine } from '@foodflow/platform';
+import { AppError, currentTraceCarrier, type Database, type Logger, type OrderLine } from '@foodflow/platform';
 import type { CartLine, CartRepository } from '../cart/cart.repository.js';
 import { toOrderLine } from '../cart/cart.mapper.js';
 import { type IdempotentAttempt, KeyAnsweredMeanwhile } from '../idempotency/idempotency.js';
@@ -142,7 +142,10 @@ export class CheckoutService {
   }
 }
 
-/** The order as it is created: pending, with its first history entry and its payment as authorized. */
+/**
+ * The order as it is created: pending, with its first history entry, its payment as authorized, and the
+ * checkout's trace as its own.
+ */
 function pendingOrder(draft: NewOrder, authorization: Authorization): Order {
   const now = new Date();
   return {
@@ -154,6 +157,7 @@ function pendingOrder(draft: NewOrder, authorization: Authorization): Order {
     cancelReason: null,
     statusHistory: [{ status: 'pending', at: now.toISOString(), by: 'customer' }],
     payment: { method: authorization.method, status: authorization.status },
+    traceContext: currentTraceCarrier(),
     createdAt: now,
     updatedAt: now,
   };

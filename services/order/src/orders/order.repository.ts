@@ -1,10 +1,10 @@
 import {
-  currentTraceCarrier,
   type DeliveryAddress,
   type EventEnvelope,
   type LatLng,
   type OrderLine,
   type OrderStatus,
+  type TraceCarrier,
 } from '@foodflow/platform';
 import { answerValues, INSERT_ANSWER, type KeyAnswer } from '../idempotency/idempotency.repository.js';
 import type { SqlClient } from '../sql-client.js';
@@ -39,6 +39,8 @@ export interface Order extends NewOrder {
   cancelReason: string | null;
   statusHistory: StatusChange[];
   payment: { method: PaymentMethod; status: PaymentStatus };
+  /** The W3C context of its checkout, which every later event about it continues; null if none was kept. */
+  traceContext: TraceCarrier | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -66,6 +68,7 @@ interface OrderRow {
   status_history: StatusChange[];
   payment_method: PaymentMethod;
   payment_status: PaymentStatus;
+  trace_context: TraceCarrier | null;
   created_at: Date;
   updated_at: Date;
 }
@@ -73,7 +76,7 @@ interface OrderRow {
 const SELECT_ORDER = `
   SELECT o.id, o.customer_id, o.restaurant_id, o.restaurant_owner_id, o.driver_id, o.delivery_id, o.status,
          o.items, o.subtotal_cents, o.delivery_fee_cents, o.total_cents, o.currency, o.pickup_location,
-         o.delivery_address, o.notes, o.cancel_reason, o.status_history, o.created_at, o.updated_at,
+         o.delivery_address, o.notes, o.cancel_reason, o.status_history, o.trace_context, o.created_at, o.updated_at,
          p.method AS payment_method, p.status AS payment_status
     FROM orders o JOIN payments p ON p.order_id = o.id`;
 
@@ -96,6 +99,7 @@ const toOrder = (row: OrderRow): Order => ({
   cancelReason: row.cancel_reason,
   statusHistory: row.status_history,
   payment: { method: row.payment_method, status: row.payment_status },
+  traceContext: row.trace_context,
   createdAt: row.created_at,
   updatedAt: row.updated_at,
 });
@@ -112,10 +116,10 @@ export interface PlacedOrder {
 }
 
 /**
- * Writes a placed order, its payment, its event in the outbox and its Idempotency-Key answer in one
- * statement, so all of it commits together (or none of it) in one round trip. The key's answer is written
- * first and the rest only from its row: when the key already has a live answer (another request with the
- * same key got there first), nothing is written and the result is false.
+ * Writes a placed order (with its trace, the checkout's), its payment, its event in the outbox and its
+ * Idempotency-Key answer in one statement, so all of it commits together (or none of it) in one round trip.
+ * The key's answer is written first and the rest only from its row: when the key already has a live answer
+ * (another request with the same key got there first), nothing is written and the result is false.
  */
 export async function insertPlacedOrder(
   client: SqlClient,
@@ -128,10 +132,10 @@ export async function insertPlacedOrder(
      ), placed AS (
        INSERT INTO orders (id, customer_id, restaurant_id, restaurant_owner_id, status, items, subtotal_cents,
                            delivery_fee_cents, total_cents, currency, pickup_location, delivery_address, notes,
-                           status_history, created_at, updated_at)
+                           status_history, trace_context, created_at, updated_at)
        SELECT $7::uuid, $8::uuid, $9::uuid, $10::uuid, $11::text, $12::jsonb, $13::integer, $14::integer,
-              $15::integer, $16::char(3), $17::jsonb, $18::jsonb, $19::text, $20::jsonb, $21::timestamptz,
-              $21::timestamptz
+              $15::integer, $16::char(3), $17::jsonb, $18::jsonb, $19::text, $20::jsonb, $29::jsonb,
+              $21::timestamptz, $21::timestamptz
          FROM answered
        RETURNING id
      ), paid AS (
@@ -168,7 +172,7 @@ export async function insertPlacedOrder(
       event.type,
       JSON.stringify(event),
       event.occurredAt,
-      currentTraceCarrier(),
+      order.traceContext,
     ],
   });
   return rows[0]?.placed === 1;

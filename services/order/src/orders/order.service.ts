@@ -152,7 +152,7 @@ export class OrderService {
     this.deps.metrics.statusChanges.inc({ status: DELIVERY_STEPS[step].to, by: 'driver' });
   }
 
-  /** Writes the event announcing a change into the outbox, in the change's own transaction. */
+  /** Writes the event announcing a change into the outbox, in the change's own transaction and the order's trace. */
   private async announce(
     client: PoolClient,
     orderId: string,
@@ -161,7 +161,11 @@ export class OrderService {
   ): Promise<Order> {
     const order = (await findOrder(client, orderId)) as Order;
     const status = entry.status as Exclude<OrderStatus, 'pending'>;
-    await appendToOutbox(client, ORDERS_OUTBOX_CHANNEL, statusEvent(order, status, { by: entry.by, ...details }));
+    await appendToOutbox(
+      client,
+      { channel: ORDERS_OUTBOX_CHANNEL, trace: order.traceContext },
+      statusEvent(order, status, { by: entry.by, ...details }),
+    );
     return order;
   }
 }
