@@ -17,15 +17,16 @@ import { soak, type SoakReport, soakTiming } from './lib/traffic/soak.js';
  * each process's `/metrics` on its usual port); that gateway's limits must then allow the traffic
  * (`RATE_LIMIT_PER_MINUTE=100000 RATE_LIMIT_PER_HOUR=1000000 npm start`).
  */
+/** Without `--gateway`: a whole stack of the soak's own. */
+const OWN_STACK = 'a stack of its own';
+const gatewayFlag = flag.gateway(OWN_STACK);
+
 let flags;
 try {
   flags = readFlags(process.argv.slice(2), {
     minutes: flag.minutes(10),
     rate: flag.rate(DEFAULTS.rate),
-    gateway: {
-      ...flag.gateway('(a stack of its own)'),
-      check: (v) => v === '(a stack of its own)' || flag.gateway('').check(v),
-    },
+    gateway: { ...gatewayFlag, check: (value) => value === OWN_STACK || gatewayFlag.check(value) },
   });
 } catch (err) {
   if (!(err instanceof FlagError)) throw err;
@@ -34,7 +35,7 @@ try {
 }
 
 const minutes = Number(flags.minutes);
-const given = flags.gateway !== '(a stack of its own)';
+const given = flags.gateway !== OWN_STACK;
 
 async function ownStack() {
   process.env['SYSTEM_TEST_DATABASE_NAME'] = process.env['SOAK_DATABASE_NAME'] ?? 'foodflow_soak';

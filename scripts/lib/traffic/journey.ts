@@ -29,10 +29,8 @@ export interface Client {
 /** Where the calls go: the gateway's base URL (plain requests), or a client that paces and counts them. */
 export type Api = string | Client;
 
-export const send = <T = any>(api: Api, method: string, path: string, options: RequestOptions = {}) =>
+const send = <T = any>(api: Api, method: string, path: string, options: RequestOptions = {}) =>
   typeof api === 'string' ? http<T>(method, `${api}${path}`, options) : api.send<T>(method, path, options);
-
-export const baseUrlOf = (api: Api): string => (typeof api === 'string' ? api : api.baseUrl);
 
 /** The body of an answer with the expected status, or an error naming the step, the status and the body. */
 export function expectStatus<T>(step: string, res: JsonResponse<T>, status: number): T {
@@ -49,7 +47,8 @@ export interface Person {
   lastName: string;
 }
 
-export const PASSWORD = 'correct-horse-battery';
+/** The password of the people the tests register when they name none. */
+const PASSWORD = 'correct-horse-battery';
 
 export async function register(api: Api, role: SelfServiceRole, person?: Person): Promise<Account> {
   const { email, ...rest } = person ?? {

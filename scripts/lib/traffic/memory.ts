@@ -21,13 +21,13 @@ export async function sampleMemory(baseUrl: string, atS: number): Promise<Memory
  * than `share` of where it started and more than `bytes`, so neither a small process's few megabytes
  * nor a large one's ordinary swing is taken for one.
  */
-export interface GrowthLimit {
+interface GrowthLimit {
   share: number;
   bytes: number;
 }
 
-export const HEAP_LIMIT: GrowthLimit = { share: 0.25, bytes: 16 * 2 ** 20 };
-export const RSS_LIMIT: GrowthLimit = { share: 0.5, bytes: 64 * 2 ** 20 };
+const HEAP_LIMIT: GrowthLimit = { share: 0.25, bytes: 16 * 2 ** 20 };
+const RSS_LIMIT: GrowthLimit = { share: 0.5, bytes: 64 * 2 ** 20 };
 
 export interface MemoryVerdict {
   process: string;

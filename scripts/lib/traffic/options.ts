@@ -84,7 +84,7 @@ export function readFlags<K extends string>(args: string[], specs: Record<K, Fla
   return result;
 }
 
-export function usage(specs: Record<string, FlagSpec>): string {
+function usage(specs: Record<string, FlagSpec>): string {
   return `Flags:\n${Object.entries(specs)
     .map(([name, spec]) => `  --${name.padEnd(8)} ${spec.takes} (default ${spec.default})`)
     .join('\n')}`;
