@@ -6,7 +6,7 @@ export function progressLine(p: Progress, orders: number): string {
   const perS = p.elapsedS > 0 ? p.requests / p.elapsedS : 0;
   return (
     `${clock(p.elapsedS)}  orders ${p.placed}/${orders} placed, ${p.inFlight} under way, ${p.delivered} delivered, ` +
-    `${p.failed} failed  ·  ${p.positions} driver positions  ·  ${p.requests} requests (${perS.toFixed(1)}/s)` +
+    `${p.failed} errors  ·  ${p.positions} driver positions  ·  ${p.requests} requests (${perS.toFixed(1)}/s)` +
     (p.throttled > 0 ? `, ${p.throttled} rate-limited and retried` : '')
   );
 }
@@ -38,7 +38,8 @@ export function progressDisplay(
 
 export function summary(report: SimulationReport): string {
   const lines = [
-    `Orders: ${report.placed} placed, ${report.delivered} delivered, ${report.failed} failed, ${report.unfinished} unfinished`,
+    `Orders: ${report.placed} placed, ${report.delivered} delivered, ${report.unfinished} unfinished; ` +
+      `${report.failed} errors (a failed step each; a driver's is retried and its delivery goes on)`,
     `Placed to delivered: ${report.meanOrderS.toFixed(1)} s on average, ${report.slowestOrderS.toFixed(1)} s at most`,
     `Requests: ${report.requests} in ${clock(report.elapsedS)} (${(report.requests / Math.max(1, report.elapsedS)).toFixed(1)}/s), ` +
       `${report.positions} driver positions, ${report.throttled} rate-limited and retried`,

@@ -59,6 +59,7 @@ export interface Progress {
   elapsedS: number;
   placed: number;
   delivered: number;
+  /** Steps that failed (a checkout, an owner's or a driver's step, a read): one each, whatever came of the order. */
   failed: number;
   inFlight: number;
   requests: number;

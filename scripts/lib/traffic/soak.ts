@@ -30,7 +30,7 @@ export interface SoakReport {
   simulation: SimulationReport;
   reads: number;
   readErrors: number;
-  /** Every error of the run: failed orders, orders unfinished at the end, failed reads and memory samples. */
+  /** Every error of the run: failed steps of the simulation, orders unfinished at the end, failed reads and memory samples. */
   errors: number;
   memory: (MemoryVerdict & { first: MemorySample | undefined; last: MemorySample | undefined })[];
   problems: string[];
@@ -119,7 +119,7 @@ export async function soak(options: SoakOptions): Promise<SoakReport> {
   const problems = [
     ...(errors > 0
       ? [
-          `${errors} errors: ${report.failed} orders failed, ${report.unfinished} unfinished, ` +
+          `${errors} errors: ${report.failed} simulation steps failed, ${report.unfinished} orders unfinished, ` +
             `${readErrors} reads failed, ${sampleErrors} memory samples failed`,
         ]
       : []),
